@@ -1,1 +1,2 @@
-//! e2e
+//! Workspace end-to-end tests (`tests/tests/*.rs`) and the shared vendor fixtures
+//! (`tests/fixtures/{eset,bitdefender}/`). The library itself is empty.

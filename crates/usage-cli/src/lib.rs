@@ -1,1 +1,19 @@
-//! cli
+//! `msp-usage`: collect every customer company's monthly ESET and GravityZone usage and hand it
+//! to billing as a table, JSON, NDJSON or CSV.
+//!
+//! The binary is a thin `main` over [`main`]; everything lives in modules named for what they hold.
+#![deny(missing_docs)]
+
+mod args;
+mod collect;
+mod companies;
+mod config;
+mod error;
+mod logging;
+mod output;
+mod progress;
+mod run;
+mod sandbox;
+
+pub use error::{CliError, ExitStatus};
+pub use run::main;

@@ -5,7 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The vendor a record comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Vendor {
     /// ESET MSP Administrator 2.
@@ -15,7 +17,9 @@ pub enum Vendor {
 }
 
 /// What a record's quantity measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// ESET `seatDays`: days of use summed over all devices in the period.
@@ -29,7 +33,9 @@ pub enum Metric {
 }
 
 /// What one unit of a record's quantity counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// One seat used for one day (ESET seat-days).
@@ -53,7 +59,9 @@ pub enum Unit {
 }
 
 /// ESET license type of a row (`licenseType` 1 full, 4 trial).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenseType {
     /// `licenseType` 1.
@@ -62,12 +70,54 @@ pub enum LicenseType {
     Trial,
 }
 
+macro_rules! as_str_and_display {
+    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            /// The string this value serializes as (the contract's spelling).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+as_str_and_display!(Vendor { Eset => "eset", Bitdefender => "bitdefender" });
+as_str_and_display!(Metric {
+    SeatDays => "seat_days",
+    Seats => "seats",
+    MonthlyUsage => "monthly_usage",
+    MinimumUsage => "minimum_usage",
+});
+as_str_and_display!(Unit {
+    SeatDay => "seat_day",
+    Seat => "seat",
+    Endpoint => "endpoint",
+    Mailbox => "mailbox",
+    Device => "device",
+    Server => "server",
+    Hour => "hour",
+    Sensor => "sensor",
+    Unit => "unit",
+});
+as_str_and_display!(LicenseType { Full => "full", Trial => "trial" });
+
 /// One measured quantity: one company, one period, one product, one metric.
 ///
 /// Field order is the CSV column order of the contract; records sort by
 /// (vendor, company_id, product_type, product, metric).
+///
+/// Every field is always written (absent values as `null`), so the JSON Schema lists all of
+/// them as required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "UsageRecord")]
+#[schemars(title = "UsageRecord", transform = every_field_required)]
 pub struct UsageRecord {
     /// The vendor the quantity comes from.
     pub vendor: Vendor,
@@ -94,10 +144,41 @@ pub struct UsageRecord {
     pub metric: Metric,
     /// What one unit of the quantity counts.
     pub unit: Unit,
-    /// The quantity: a whole number for every unit but `hour`.
+    /// The quantity, never negative: a whole number (written as an integer) for every unit but
+    /// `hour`, which may be fractional.
+    #[schemars(range(min = 0))]
     pub quantity: serde_json::Number,
     /// The call that produced the record, e.g. `eset:UsageReport/AllCompanies/categories`.
     pub source: String,
+}
+
+impl UsageRecord {
+    /// The field names in contract order: the JSON key order and the CSV header.
+    pub const FIELDS: [&'static str; 14] = [
+        "vendor",
+        "company_id",
+        "company_name",
+        "parent_company_id",
+        "period_start",
+        "period_end",
+        "product",
+        "product_name",
+        "product_type",
+        "license_type",
+        "metric",
+        "unit",
+        "quantity",
+        "source",
+    ];
+}
+
+/// Lists every field as required: a record always carries all of them, nullable ones as `null`.
+fn every_field_required(schema: &mut schemars::Schema) {
+    let required = UsageRecord::FIELDS
+        .iter()
+        .map(|field| serde_json::Value::from(*field))
+        .collect();
+    schema.insert("required".to_owned(), serde_json::Value::Array(required));
 }
 
 /// The JSON Schema of one record (what `schemas/usage-record.json` holds).

@@ -2,9 +2,14 @@
 // Edit the schemas and rerun `cargo xtask codegen`; `cargo xtask codegen --check` verifies this file.
 // schemas: get-companies-list-params.json get-companies-list-result.json get-company-details-params.json get-company-details-result.json get-license-info-params.json get-license-info-result.json get-monthly-usage-params.json get-monthly-usage-per-product-type-params.json get-monthly-usage-per-product-type-result.json get-monthly-usage-result.json
 // schemas-sha256: acf03b329e0b4292314955788c16409eb8b471166b18a78d6e499135eadcbbfb
-// body-sha256: ddcf45e0c245a415d30f9f0314cdc1f1a3d7e15b5b027601a52fadd1d979cb4b
-#![allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub, rust_2018_idioms)]
-
+// body-sha256: 40b90297b3fda3b6b5f0baaf5234840f4f39b03fe48b0a0167026683516d70dd
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unreachable_pub,
+    rust_2018_idioms
+)]
 #[doc = "Filters of getCompaniesList."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default)]
 pub struct CompaniesListFilters {

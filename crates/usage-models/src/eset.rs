@@ -2,9 +2,14 @@
 // Edit the schemas and rerun `cargo xtask codegen`; `cargo xtask codegen --check` verifies this file.
 // schemas: company-children-request.json company-children-response.json company-descendants-request.json error-response.json token-check-request.json token-get-request.json token-renew-request.json token-response.json usage-report-all-companies-categories-request.json usage-report-all-companies-products-request.json usage-report-daily-categories-request.json usage-report-daily-products-request.json usage-report-monthly-categories-request.json usage-report-monthly-products-request.json usage-report-response.json usage-report-selected-companies-categories-request.json usage-report-selected-companies-products-request.json user-current-response.json
 // schemas-sha256: 997d275af9cedd4abfd639af1f12547d70bb333b2996c6e5f4986f73d7bebe73
-// body-sha256: d0bf65da33bc51b2f20c48bf94306bba1dc497ed6446bd027c48f7e56f0b738f
-#![allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub, rust_2018_idioms)]
-
+// body-sha256: 15efd18cd7caa7d9843d7f57142abe4db19e886e5adeb26512fdd05f3c7b4cab
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unreachable_pub,
+    rust_2018_idioms
+)]
 #[doc = "Body of POST /api/Company/Children: first-level children of a company, paged."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug)]
 pub struct CompanyChildrenRequest {

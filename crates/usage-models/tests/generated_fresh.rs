@@ -51,7 +51,10 @@ fn check(file: &str, dir: &str) {
     let path = root().join("crates/usage-models/src").join(file);
     let text = std::fs::read_to_string(&path).expect("generated file");
     assert!(
-        text.lines().next().unwrap_or_default().contains("DO NOT EDIT"),
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .contains("DO NOT EDIT"),
         "{file} lost its generated header"
     );
     assert_eq!(

@@ -1,0 +1,149 @@
+//! The JSON-RPC 2.0 envelope, written by hand and generic over params and result (the generated
+//! models cover only the payloads), and the methods this client calls.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rate_limit::RateClass;
+
+/// One request object: `{"id", "jsonrpc": "2.0", "method", "params"}`. GravityZone supports
+/// neither batches nor notifications, so every request carries an id.
+#[derive(Debug, Serialize)]
+pub(crate) struct Request<'a, P> {
+    /// Unique per request of a client (and its clones).
+    pub(crate) id: u64,
+    /// Always `"2.0"`.
+    pub(crate) jsonrpc: &'static str,
+    /// The method name without its service, e.g. `getMonthlyUsage`.
+    pub(crate) method: &'a str,
+    /// Named parameters; always an object, possibly empty.
+    pub(crate) params: &'a P,
+}
+
+/// One response object: `result` on success, `error` on failure. The id is not checked against
+/// the request's: the vendor's own examples echo a different one.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Response<R> {
+    /// The echoed id (string or number); only logged.
+    #[serde(default)]
+    pub(crate) id: Option<serde_json::Value>,
+    /// The result; absent (or null) when `error` is set.
+    #[serde(default = "none")]
+    pub(crate) result: Option<R>,
+    /// The error object, when the call failed.
+    #[serde(default)]
+    pub(crate) error: Option<RpcError>,
+}
+
+fn none<R>() -> Option<R> {
+    None
+}
+
+/// A JSON-RPC error object: `{"code", "message", "data": {"details"}}`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RpcError {
+    /// E.g. -32602.
+    pub(crate) code: i64,
+    /// E.g. "Invalid params".
+    #[serde(default)]
+    pub(crate) message: String,
+    /// Usually `{"details": "..."}`; may be missing or carry other keys.
+    #[serde(default)]
+    pub(crate) data: Option<serde_json::Value>,
+}
+
+impl RpcError {
+    /// `data.details`, or `data` itself when it is a string.
+    pub(crate) fn details(&self) -> Option<&str> {
+        match &self.data {
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(serde_json::Value::Object(map)) => map.get("details").and_then(|d| d.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// JSON-RPC "Invalid Request".
+pub(crate) const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC "Method not found" (also: the API is not available on this service path).
+pub(crate) const METHOD_NOT_FOUND: i64 = -32601;
+/// JSON-RPC "Invalid params"; from `getCompaniesList` it means "this company has no children".
+pub(crate) const INVALID_PARAMS: i64 = -32602;
+/// JSON-RPC "Internal error".
+pub(crate) const INTERNAL_ERROR: i64 = -32603;
+/// GravityZone "too many requests" (sent with HTTP 429).
+pub(crate) const TOO_MANY_REQUESTS: i64 = -32003;
+
+/// The methods this client calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    MonthlyUsage,
+    MonthlyUsagePerProductType,
+    LicenseInfo,
+    CompaniesList,
+    CompanyDetails,
+}
+
+/// The services (path segments under `/v1.0/jsonrpc/`) this client calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    Licensing,
+    Network,
+    Companies,
+}
+
+impl Service {
+    /// The path segment, e.g. `licensing`.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Licensing => "licensing",
+            Self::Network => "network",
+            Self::Companies => "companies",
+        }
+    }
+}
+
+impl Method {
+    /// The method name as sent, e.g. `getMonthlyUsage`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::MonthlyUsage => "getMonthlyUsage",
+            Self::MonthlyUsagePerProductType => "getMonthlyUsagePerProductType",
+            Self::LicenseInfo => "getLicenseInfo",
+            Self::CompaniesList => "getCompaniesList",
+            Self::CompanyDetails => "getCompanyDetails",
+        }
+    }
+
+    /// The service the method lives in.
+    pub(crate) fn service(self) -> Service {
+        match self {
+            Self::MonthlyUsage | Self::MonthlyUsagePerProductType | Self::LicenseInfo => {
+                Service::Licensing
+            }
+            Self::CompaniesList => Service::Network,
+            Self::CompanyDetails => Service::Companies,
+        }
+    }
+
+    /// `service.method`, e.g. `licensing.getMonthlyUsage`: how errors and logs name the call.
+    pub(crate) fn full_name(self) -> &'static str {
+        match self {
+            Self::MonthlyUsage => "licensing.getMonthlyUsage",
+            Self::MonthlyUsagePerProductType => "licensing.getMonthlyUsagePerProductType",
+            Self::LicenseInfo => "licensing.getLicenseInfo",
+            Self::CompaniesList => "network.getCompaniesList",
+            Self::CompanyDetails => "companies.getCompanyDetails",
+        }
+    }
+
+    /// The documented budget the method counts against.
+    pub(crate) fn rate_class(self) -> RateClass {
+        match self {
+            Self::MonthlyUsage
+            | Self::MonthlyUsagePerProductType
+            | Self::LicenseInfo
+            | Self::CompanyDetails => RateClass::Licensing,
+            Self::CompaniesList => RateClass::Default,
+        }
+    }
+}

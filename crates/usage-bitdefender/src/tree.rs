@@ -1,0 +1,162 @@
+//! The walk of the whole company tree.
+
+use std::collections::{HashSet, VecDeque};
+
+use futures::Stream;
+
+use crate::rpc::INVALID_PARAMS;
+use crate::{GravityZoneClient, GravityZoneError};
+
+/// One company of the tree under the API key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GzCompany {
+    /// The vendor's company id (24 hex digits in practice; kept opaque).
+    pub id: String,
+    /// The company name, when the vendor sent one.
+    pub name: Option<String>,
+    /// The company directly above; `None` for the API key's own company.
+    pub parent_id: Option<String>,
+    /// 0 for the API key's own company, 1 for its children, and so on.
+    pub depth: u32,
+}
+
+impl GravityZoneClient {
+    /// The whole tree, breadth first, as a stream: first the API key's own company
+    /// (`companies.getCompanyDetails` without an id; `parent_id` `None`, depth 0), then the
+    /// children of each company in turn (`network.getCompaniesList` with its id), each company
+    /// once.
+    ///
+    /// A customer company answers `getCompaniesList` with error -32602 ("Invalid value for
+    /// 'parentId'"): that ends its branch and is not an error. Any other failure to list a
+    /// company's children is yielded as an `Err` item and the walk goes on with the other
+    /// branches (the failed one's companies are missing); if the key's own company cannot be
+    /// read, or the key is refused, the walk ends after that error.
+    ///
+    /// Companies are yielded as soon as their parent's list arrives, so a caller can fetch usage
+    /// while the walk goes on.
+    pub fn company_tree(
+        &self,
+    ) -> impl Stream<Item = Result<GzCompany, GravityZoneError>> + Send + '_ {
+        futures::stream::unfold(TreeWalk::new(self), |mut walk| async move {
+            let item = walk.next().await?;
+            Some((item, walk))
+        })
+    }
+}
+
+/// The state of a walk.
+struct TreeWalk<'a> {
+    client: &'a GravityZoneClient,
+    /// Whether the key's own company was asked for.
+    started: bool,
+    /// Set after a failure that ends the walk.
+    stopped: bool,
+    /// Companies whose children are still to be listed: (id, depth).
+    to_list: VecDeque<(String, u32)>,
+    /// Items found but not yet yielded.
+    ready: VecDeque<Result<GzCompany, GravityZoneError>>,
+    /// Every company id yielded so far.
+    seen: HashSet<String>,
+}
+
+impl<'a> TreeWalk<'a> {
+    fn new(client: &'a GravityZoneClient) -> Self {
+        Self {
+            client,
+            started: false,
+            stopped: false,
+            to_list: VecDeque::new(),
+            ready: VecDeque::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The next item, fetching as little as needed to produce it.
+    async fn next(&mut self) -> Option<Result<GzCompany, GravityZoneError>> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            if self.stopped {
+                return None;
+            }
+            if !self.started {
+                self.started = true;
+                self.root().await;
+                continue;
+            }
+            let (parent, depth) = self.to_list.pop_front()?;
+            self.children(parent, depth).await;
+        }
+    }
+
+    /// The API key's own company.
+    async fn root(&mut self) {
+        match self.client.company_details(None).await {
+            Ok(details) => match details.id {
+                Some(id) if !id.is_empty() => {
+                    self.seen.insert(id.clone());
+                    self.to_list.push_back((id.clone(), 0));
+                    self.ready.push_back(Ok(GzCompany {
+                        id,
+                        name: details.name,
+                        parent_id: None,
+                        depth: 0,
+                    }));
+                }
+                _ => {
+                    self.stopped = true;
+                    self.ready.push_back(Err(GravityZoneError::Decode {
+                        method: "companies.getCompanyDetails",
+                        company: None,
+                        status: 200,
+                        path: "result.id".to_string(),
+                        reason: "the API key's own company came without an id".to_string(),
+                        snippet: "(not kept)".to_string(),
+                    }));
+                }
+            },
+            Err(error) => {
+                self.stopped = true;
+                self.ready.push_back(Err(error));
+            }
+        }
+    }
+
+    /// The children of `parent`, queued to be listed in turn.
+    async fn children(&mut self, parent: String, depth: u32) {
+        match self.client.companies_list(Some(&parent)).await {
+            Ok(children) => {
+                for child in children {
+                    if !self.seen.insert(child.id.clone()) {
+                        tracing::debug!(
+                            company = %child.id,
+                            parent = %parent,
+                            "company listed twice in the GravityZone tree; keeping the first"
+                        );
+                        continue;
+                    }
+                    self.to_list.push_back((child.id.clone(), depth + 1));
+                    self.ready.push_back(Ok(GzCompany {
+                        id: child.id,
+                        name: child.name,
+                        parent_id: Some(parent.clone()),
+                        depth: depth + 1,
+                    }));
+                }
+            }
+            Err(GravityZoneError::Rpc {
+                code: INVALID_PARAMS,
+                ..
+            }) => {
+                tracing::trace!(company = %parent, "no children (a customer company)");
+            }
+            Err(error) => {
+                if error.is_auth() {
+                    self.stopped = true;
+                }
+                self.ready.push_back(Err(error));
+            }
+        }
+    }
+}

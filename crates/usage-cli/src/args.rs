@@ -1,0 +1,153 @@
+//! The command line of SPEC section 3, parsed with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use usage_core::Month;
+
+/// Collect every customer company's monthly ESET and GravityZone usage for billing.
+///
+/// Credentials come from the environment (ESET_MSP_USERNAME, ESET_MSP_PASSWORD,
+/// GRAVITYZONE_API_KEY, and the *_API_URL variables) or the config file, never from arguments.
+/// Exit status: 0 everything collected; 3 partial (failures listed); 1 nothing usable (bad
+/// configuration, credentials or input); 2 bad arguments.
+#[derive(Debug, Parser)]
+#[command(name = "msp-usage", version, about, long_about)]
+pub(crate) struct Cli {
+    /// More log output on standard error (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Config file (default: msp-usage.toml in the user's config directory). Environment
+    /// variables win over it.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Collect the month's usage of every company and write it to standard output.
+    Collect(CollectArgs),
+    /// Print each vendor's company tree.
+    Companies(CompaniesArgs),
+    /// Print the JSON Schema of one usage record (same as schemas/usage-record.json).
+    Schema,
+    /// Serve the emulator of both vendor APIs on loopback, in the foreground, until interrupted.
+    Sandbox(SandboxArgs),
+}
+
+/// Which vendors to query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VendorArg {
+    /// ESET MSP Administrator 2.
+    Eset,
+    /// Bitdefender GravityZone.
+    Bitdefender,
+    /// Every vendor.
+    All,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// A human-readable table with totals.
+    Table,
+    /// One JSON object with records, failures and companies without a monthly license.
+    Json,
+    /// One record per line.
+    Ndjson,
+    /// A header row and one row per record.
+    Csv,
+}
+
+/// Which ESET report family to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EsetReportArg {
+    /// UsageReport/*/categories.
+    Categories,
+    /// UsageReport/*/products.
+    Products,
+}
+
+/// Options shared by the commands that talk to the vendors.
+#[derive(Debug, Args)]
+pub(crate) struct VendorOptions {
+    /// Vendors to query (default: every vendor whose credentials are configured; with --sandbox: all).
+    #[arg(long, value_enum)]
+    pub(crate) vendor: Option<VendorArg>,
+    /// Output format (default: table on a terminal, else json).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+    /// Run against the embedded emulator of both vendor APIs, with its demo credentials.
+    #[arg(long)]
+    pub(crate) sandbox: bool,
+}
+
+/// `msp-usage collect`.
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// The month, YYYY-MM (default: the last closed calendar month).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub(crate) month: Option<Month>,
+    /// Only these companies (vendor company ids; repeatable).
+    #[arg(long = "company", value_name = "ID")]
+    pub(crate) companies: Vec<String>,
+    /// ESET report family.
+    #[arg(long, value_enum, default_value = "categories")]
+    pub(crate) eset_report: EsetReportArg,
+    /// Also collect GravityZone usage per product type (records with product_type set).
+    #[arg(long)]
+    pub(crate) product_types: bool,
+    /// Write the data to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) output: Option<PathBuf>,
+    /// Leave records whose quantity is zero out of the output (totals are unchanged).
+    #[arg(long)]
+    pub(crate) skip_zero: bool,
+    /// Vendor selection, format and sandbox.
+    #[command(flatten)]
+    pub(crate) vendors: VendorOptions,
+}
+
+/// `msp-usage companies`.
+#[derive(Debug, Args)]
+pub(crate) struct CompaniesArgs {
+    /// Vendor selection, format and sandbox.
+    #[command(flatten)]
+    pub(crate) vendors: VendorOptions,
+}
+
+/// `msp-usage sandbox`: the emulator's knobs, all off by default.
+#[derive(Debug, Args)]
+pub(crate) struct SandboxArgs {
+    /// Port on 127.0.0.1 (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) latency_ms: u64,
+    /// Share of requests answered with an injected fault (429, 500, 503, cut-off body, slow answer), 0..1.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) fail_rate: f64,
+    /// Seed of the dataset.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Seed of the fault injection.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) fault_seed: u64,
+    /// Lifetime of ESET access tokens, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) token_lifetime_secs: u64,
+    /// Enforce GravityZone's licensing rate limit (5/s with a queue of 5, then 429).
+    #[arg(long)]
+    pub(crate) rate_limit: bool,
+    /// Answer every usage call for this company id with a server error.
+    #[arg(long, value_name = "ID")]
+    pub(crate) fail_company: Option<String>,
+    /// How slow an injected slow answer is, in milliseconds.
+    #[arg(long, default_value_t = 35_000)]
+    pub(crate) slow_ms: u64,
+}

@@ -1,0 +1,223 @@
+//! Writing a collection as table, JSON, NDJSON or CSV.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use usage_core::billing::totals;
+use usage_core::{LicenseType, Metric, UsageRecord};
+
+use crate::args::Format;
+use crate::collect::{Collection, vendor_label};
+
+/// Writes `collection` in `format`. `skip_zero` leaves zero quantities out of the records shown;
+/// the table's totals are computed from every record either way (zeros add nothing).
+pub(crate) fn write(
+    out: &mut dyn Write,
+    format: Format,
+    collection: &Collection,
+    skip_zero: bool,
+) -> std::io::Result<()> {
+    let shown: Vec<&UsageRecord> = collection
+        .records
+        .iter()
+        .filter(|r| !skip_zero || !is_zero(r))
+        .collect();
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "month": collection.month,
+                "records": shown,
+                "failures": collection.failures,
+                "without_monthly_license": collection.without_monthly_license,
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        Format::Ndjson => {
+            for record in shown {
+                serde_json::to_writer(&mut *out, record)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            // An empty run still gets its header row.
+            if shown.is_empty() {
+                writer.write_record(RECORD_FIELDS)?;
+            }
+            for record in shown {
+                writer.serialize(record)?;
+            }
+            writer.flush()
+        }
+        Format::Table => write_table(out, collection, &shown),
+    }
+}
+
+/// The record fields in CSV order (SPEC section 2).
+const RECORD_FIELDS: [&str; 14] = [
+    "vendor",
+    "company_id",
+    "company_name",
+    "parent_company_id",
+    "period_start",
+    "period_end",
+    "product",
+    "product_name",
+    "product_type",
+    "license_type",
+    "metric",
+    "unit",
+    "quantity",
+    "source",
+];
+
+fn is_zero(record: &UsageRecord) -> bool {
+    record.quantity.as_f64() == Some(0.0)
+}
+
+/// One table row: a company and product, with the metrics as columns.
+#[derive(Default)]
+struct Row {
+    company_name: String,
+    product_name: String,
+    unit: String,
+    metrics: BTreeMap<Metric, String>,
+}
+
+fn write_table(
+    out: &mut dyn Write,
+    collection: &Collection,
+    shown: &[&UsageRecord],
+) -> std::io::Result<()> {
+    // Key: vendor, company id, product type, product, license type (records arrive sorted).
+    let mut rows: BTreeMap<(String, String, String, String, String), Row> = BTreeMap::new();
+    for record in shown {
+        let key = (
+            vendor_label(record.vendor).to_string(),
+            record.company_id.clone(),
+            record.product_type.clone().unwrap_or_default(),
+            record.product.clone(),
+            match record.license_type {
+                Some(LicenseType::Full) => "full".to_string(),
+                Some(LicenseType::Trial) => "trial".to_string(),
+                None => String::new(),
+            },
+        );
+        let row = rows.entry(key).or_default();
+        row.company_name = record.company_name.clone().unwrap_or_default();
+        row.product_name = record.product_name.clone().unwrap_or_default();
+        if matches!(record.metric, Metric::MonthlyUsage) {
+            row.unit = unit_label(record);
+        }
+        row.metrics
+            .insert(record.metric, record.quantity.to_string());
+    }
+
+    writeln!(out, "Usage for {}", collection.month)?;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "Vendor",
+        "Company",
+        "Company ID",
+        "Product",
+        "Name",
+        "Type",
+        "License",
+        "Seat-days",
+        "Seats",
+        "Monthly usage",
+        "Minimum",
+        "Unit",
+    ]);
+    let metric = |row: &Row, m: Metric| row.metrics.get(&m).cloned().unwrap_or_default();
+    for ((vendor, company_id, product_type, product, license), row) in &rows {
+        table.add_row(vec![
+            Cell::new(vendor),
+            Cell::new(&row.company_name),
+            Cell::new(company_id),
+            Cell::new(product),
+            Cell::new(&row.product_name),
+            Cell::new(product_type),
+            Cell::new(license),
+            Cell::new(metric(row, Metric::SeatDays)).set_alignment(CellAlignment::Right),
+            Cell::new(metric(row, Metric::Seats)).set_alignment(CellAlignment::Right),
+            Cell::new(metric(row, Metric::MonthlyUsage)).set_alignment(CellAlignment::Right),
+            Cell::new(metric(row, Metric::MinimumUsage)).set_alignment(CellAlignment::Right),
+            Cell::new(&row.unit),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+
+    writeln!(
+        out,
+        "\nTotals (a GravityZone parent's counters already include its children's, so only the top-most company of each branch counts):"
+    )?;
+    let mut sums = Table::new();
+    sums.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "Vendor",
+        "Product",
+        "Type",
+        "Metric",
+        "Unit",
+        "Total",
+        "Companies",
+    ]);
+    for total in totals(&collection.records) {
+        sums.add_row(vec![
+            Cell::new(vendor_label(total.vendor)),
+            Cell::new(&total.product),
+            Cell::new(total.product_type.clone().unwrap_or_default()),
+            Cell::new(serde_plain(&total.metric)),
+            Cell::new(serde_plain(&total.unit)),
+            Cell::new(total.quantity.to_string()).set_alignment(CellAlignment::Right),
+            Cell::new(total.companies.to_string()).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(out, "{sums}")?;
+
+    if !collection.without_monthly_license.is_empty() {
+        writeln!(
+            out,
+            "\nWithout a monthly license ({}):",
+            collection.without_monthly_license.len()
+        )?;
+        for mark in &collection.without_monthly_license {
+            writeln!(
+                out,
+                "  {} {} {}",
+                vendor_label(mark.vendor),
+                mark.company_id,
+                mark.company_name.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    if !collection.failures.is_empty() {
+        writeln!(out, "\nFailures ({}):", collection.failures.len())?;
+        for failure in &collection.failures {
+            writeln!(
+                out,
+                "  {} {} {}: {}",
+                vendor_label(failure.vendor),
+                failure.company_id.as_deref().unwrap_or("-"),
+                failure.company_name.as_deref().unwrap_or(""),
+                failure.message
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn unit_label(record: &UsageRecord) -> String {
+    serde_plain(&record.unit)
+}
+
+/// The serialized string of a unit-like enum (`seat_day`, `monthly_usage`, ...).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,335 @@
+//! The entry point: parse, configure, dispatch, and map the outcome to an exit status.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use usage_bitdefender::GravityZoneClient;
+use usage_core::{EsetReportKind, Month, Vendor};
+use usage_eset::EsetClient;
+
+use crate::args::{
+    Cli, CollectArgs, Command, CompaniesArgs, EsetReportArg, Format, VendorArg, VendorOptions,
+};
+use crate::collect::{self, Collection, Request, VendorResult};
+use crate::config::{self, Settings};
+use crate::error::{CliError, ExitStatus};
+use crate::progress::Progress;
+use crate::{companies, logging, output, sandbox};
+
+/// Runs `msp-usage` with the process's arguments and returns its exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitStatus::Failure.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitStatus::Failure.into()
+        }
+    }
+}
+
+/// Help and version go to standard output with status 0; anything else is one line and status 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitStatus::Usage.into()
+        } else {
+            ExitStatus::Success.into()
+        };
+    }
+    // clap spreads one error over several lines (message, possible values, usage, hint): keep
+    // what explains the error, on one line.
+    let text = e.render().to_string();
+    let explanation: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = if explanation.is_empty() {
+        "error: invalid arguments".to_string()
+    } else {
+        explanation.join(" ")
+    };
+    eprintln!("{line} (see `msp-usage --help`)");
+    ExitStatus::Usage.into()
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitStatus, CliError> {
+    match cli.command {
+        Command::Schema => {
+            let schema = usage_core::record_json_schema();
+            let text = serde_json::to_string_pretty(&schema).map_err(|e| CliError::Output {
+                target: "standard output".into(),
+                reason: e.to_string(),
+            })?;
+            println!("{text}");
+            Ok(ExitStatus::Success)
+        }
+        Command::Sandbox(args) => {
+            sandbox::serve(&args).await?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Collect(args) => collect_command(cli.config.as_deref(), args).await,
+        Command::Companies(args) => companies_command(cli.config.as_deref(), args).await,
+    }
+}
+
+/// The vendors a run talks to, with built clients.
+struct Clients {
+    eset: Option<EsetClient>,
+    gravityzone: Option<GravityZoneClient>,
+}
+
+/// Resolves settings (or starts the sandbox), picks the vendors and builds their clients.
+async fn prepare(
+    config_path: Option<&std::path::Path>,
+    options: &VendorOptions,
+) -> Result<(Option<usage_sandbox::Sandbox>, Clients), CliError> {
+    let settings = config::load(config_path)?;
+    let (embedded, settings) = if options.sandbox {
+        let (sandbox, settings) = sandbox::start_embedded(settings.timeout).await?;
+        (Some(sandbox), settings)
+    } else {
+        (None, settings)
+    };
+    let (want_eset, want_gz) = match options.vendor {
+        Some(VendorArg::Eset) => (true, false),
+        Some(VendorArg::Bitdefender) => (false, true),
+        Some(VendorArg::All) => (true, true),
+        None => (settings.eset.is_some(), settings.gravityzone.is_some()),
+    };
+    if !want_eset && !want_gz {
+        return Err(CliError::Config(format!(
+            "no vendor is configured: set ESET_MSP_USERNAME and ESET_MSP_PASSWORD, and/or GRAVITYZONE_API_KEY (in {}), or try --sandbox",
+            settings.source
+        )));
+    }
+    let eset = if want_eset {
+        Some(build_eset(&settings)?)
+    } else {
+        None
+    };
+    let gravityzone = if want_gz {
+        Some(build_gravityzone(&settings)?)
+    } else {
+        None
+    };
+    Ok((embedded, Clients { eset, gravityzone }))
+}
+
+fn build_eset(settings: &Settings) -> Result<EsetClient, CliError> {
+    let eset = settings.eset.as_ref().ok_or_else(|| {
+        CliError::Config(format!(
+            "ESET credentials are missing: set ESET_MSP_USERNAME and ESET_MSP_PASSWORD (in {})",
+            settings.source
+        ))
+    })?;
+    EsetClient::builder(eset.username.clone(), eset.password.clone())
+        .base_url(eset.url.clone())
+        .timeout(settings.timeout)
+        .build()
+        .map_err(|e| CliError::Config(format!("ESET: {e}")))
+}
+
+fn build_gravityzone(settings: &Settings) -> Result<GravityZoneClient, CliError> {
+    let gz = settings.gravityzone.as_ref().ok_or_else(|| {
+        CliError::Config(format!(
+            "GravityZone credentials are missing: set GRAVITYZONE_API_KEY (in {})",
+            settings.source
+        ))
+    })?;
+    GravityZoneClient::builder(gz.api_key.clone())
+        .base_url(gz.url.clone())
+        .timeout(settings.timeout)
+        .build()
+        .map_err(|e| CliError::Config(format!("GravityZone: {e}")))
+}
+
+/// The output format: the flag, else table on a terminal and json otherwise.
+fn pick_format(flag: Option<Format>, to_file: bool) -> Format {
+    flag.unwrap_or_else(|| {
+        if !to_file && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    })
+}
+
+async fn collect_command(
+    config_path: Option<&std::path::Path>,
+    args: CollectArgs,
+) -> Result<ExitStatus, CliError> {
+    let month = args
+        .month
+        .unwrap_or_else(|| Month::last_closed(chrono::Local::now().date_naive()));
+    let format = pick_format(args.vendors.format, args.output.is_some());
+    let (embedded, clients) = prepare(config_path, &args.vendors).await?;
+    let request = Request {
+        month,
+        companies: args.companies.iter().cloned().collect::<BTreeSet<_>>(),
+        eset_report: match args.eset_report {
+            EsetReportArg::Categories => EsetReportKind::Categories,
+            EsetReportArg::Products => EsetReportKind::Products,
+        },
+        product_types: args.product_types,
+    };
+    tracing::info!(%month, "collecting usage");
+
+    let progress = Progress::new();
+    let eset_bar = progress.vendor_bar("ESET");
+    let gz_bar = progress.vendor_bar("GravityZone");
+    let eset_run = async {
+        match &clients.eset {
+            Some(client) => Some((
+                Vendor::Eset,
+                collect::eset(client, &request, &eset_bar).await,
+            )),
+            None => None,
+        }
+    };
+    let gz_run = async {
+        match &clients.gravityzone {
+            Some(client) => Some((
+                Vendor::Bitdefender,
+                collect::gravityzone(client, &request, &gz_bar).await,
+            )),
+            None => None,
+        }
+    };
+    let (eset_result, gz_result) = futures::join!(eset_run, gz_run);
+    eset_bar.finish_and_clear();
+    gz_bar.finish_and_clear();
+    if let Some(sandbox) = embedded {
+        sandbox.shutdown().await;
+    }
+
+    let results: Vec<(Vendor, VendorResult)> = eset_result.into_iter().chain(gz_result).collect();
+    let fatal: Vec<String> = results
+        .iter()
+        .filter_map(|(_, r)| r.fatal.clone())
+        .collect();
+    if fatal.len() == results.len() {
+        return Err(CliError::NothingUsable(fatal.join("; ")));
+    }
+    let collection = Collection::merge(&request, results);
+    for failure in &collection.failures {
+        tracing::warn!(
+            vendor = collect::vendor_label(failure.vendor),
+            company = failure.company_id.as_deref().unwrap_or("-"),
+            "{}",
+            failure.message
+        );
+    }
+    write_output(args.output.as_deref(), |out| {
+        output::write(out, format, &collection, args.skip_zero)
+    })?;
+    if collection.failures.is_empty() {
+        Ok(ExitStatus::Success)
+    } else {
+        eprintln!(
+            "msp-usage: {} failure(s); the rest of the usage is written and every failure is listed",
+            collection.failures.len()
+        );
+        Ok(ExitStatus::Partial)
+    }
+}
+
+async fn companies_command(
+    config_path: Option<&std::path::Path>,
+    args: CompaniesArgs,
+) -> Result<ExitStatus, CliError> {
+    let format = pick_format(args.vendors.format, false);
+    let (embedded, clients) = prepare(config_path, &args.vendors).await?;
+    let eset = async {
+        match &clients.eset {
+            Some(c) => Some(companies::eset(c).await),
+            None => None,
+        }
+    };
+    let gz = async {
+        match &clients.gravityzone {
+            Some(c) => Some(companies::gravityzone(c).await),
+            None => None,
+        }
+    };
+    let (eset, gz) = futures::join!(eset, gz);
+    if let Some(sandbox) = embedded {
+        sandbox.shutdown().await;
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut tried = 0;
+    for result in [eset, gz].into_iter().flatten() {
+        tried += 1;
+        match result {
+            Ok(list) => rows.extend(list),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.len() == tried {
+        return Err(CliError::NothingUsable(errors.join("; ")));
+    }
+    write_output(None, |out| companies::write(out, format, &rows))?;
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    })
+}
+
+/// Writes to `path` or standard output, mapping I/O errors to one clear line.
+fn write_output(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let target = path.map_or_else(
+        || "standard output".to_string(),
+        |p| p.display().to_string(),
+    );
+    let fail = |e: std::io::Error| CliError::Output {
+        target: target.clone(),
+        reason: e.to_string(),
+    };
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(fail)?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out).map_err(fail)?;
+            out.flush().map_err(fail)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            write(&mut out).map_err(fail)?;
+            out.flush().map_err(fail)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The password and tokens never show in Debug, Display or logs.
+
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use usage_eset::{DateRange, EsetClient, EsetError, ReportKind, ReportScope, UsageReportRequest};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::*;
+
+const CURRENT: &str = "/api/User/Current";
+
+/// Real time, short timeouts: one error of every variant, each checked.
+#[tokio::test]
+async fn debug_of_client_and_of_every_error_variant_hides_secrets() {
+    let (server, tokens) = server(3600).await;
+    Mock::given(method("GET"))
+        .and(path(CURRENT))
+        .respond_with(guarded(&tokens, |_| {
+            ResponseTemplate::new(400).set_body_string("bad")
+        }))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/Company/Children"))
+        .respond_with(guarded(&tokens, |_| {
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"companies": [{"publicId": 7}]}))
+        }))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/UsageReport/AllCompanies/categories"))
+        .respond_with(guarded(&tokens, |_| {
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"companies": []}))
+                .set_delay(Duration::from_secs(3))
+        }))
+        .mount(&server)
+        .await;
+    let client = client(&server)
+        .timeout(Duration::from_millis(300))
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let before_login = format!("{client:?}");
+
+    let mut errors: Vec<EsetError> = Vec::new();
+    errors.push(client.current_user().await.unwrap_err()); // Http (after a login)
+    errors.push(client.company_tree("root").await.unwrap_err()); // Decode
+    let report = UsageReportRequest::new(
+        ReportScope::AllCompanies,
+        ReportKind::Categories,
+        DateRange::month(2026, 10).unwrap(),
+    );
+    errors.push(client.usage_report(report.clone()).await.unwrap_err()); // Timeout
+    let mut bad_take = report;
+    bad_take.take = 0;
+    errors.push(client.usage_report(bad_take).await.unwrap_err()); // InvalidInput
+    let wrong = EsetClient::builder(USERNAME, SecretString::from("not-the-password"))
+        .base_url(format!("{}/api", server.uri()))
+        .build()
+        .unwrap();
+    errors.push(wrong.current_user().await.unwrap_err()); // BadCredentials
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let unreachable = EsetClient::builder(USERNAME, SecretString::from(PASSWORD))
+        .base_url(format!("http://127.0.0.1:{port}/api"))
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    errors.push(unreachable.current_user().await.unwrap_err()); // Transport
+
+    let kinds: Vec<&str> = errors
+        .iter()
+        .map(|e| match e {
+            EsetError::Http { .. } => "http",
+            EsetError::Decode { .. } => "decode",
+            EsetError::Timeout { .. } => "timeout",
+            EsetError::InvalidInput(_) => "input",
+            EsetError::BadCredentials { .. } => "credentials",
+            EsetError::Transport { .. } => "transport",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "http",
+            "decode",
+            "timeout",
+            "input",
+            "credentials",
+            "transport"
+        ]
+    );
+    assert!(
+        !tokens.secrets().is_empty(),
+        "no token was issued: the test would prove nothing"
+    );
+    for error in &errors {
+        assert_error_clean(error, &tokens);
+    }
+    for text in [
+        before_login,
+        format!("{client:?}"),
+        format!("{:?}", client.clone()),
+    ] {
+        assert_no_secrets(&text, &tokens);
+        assert!(text.contains(USERNAME), "{text}");
+    }
+    let builder = EsetClient::builder(USERNAME, SecretString::from(PASSWORD));
+    assert_no_secrets(&format!("{builder:?}"), &tokens);
+}
+
+/// Collects every tracing event and span field, at every level.
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = self.0.lock().unwrap();
+        span.record(&mut Fields(&mut text));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut text = self.0.lock().unwrap();
+        values.record(&mut Fields(&mut text));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = self.0.lock().unwrap();
+        let _ = write!(
+            text,
+            "[{} {}] ",
+            event.metadata().level(),
+            event.metadata().target()
+        );
+        event.record(&mut Fields(&mut text));
+        text.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn logs_at_every_level_hold_no_secret() {
+    let log = Arc::new(Mutex::new(String::new()));
+    let _guard = tracing::subscriber::set_default(Capture(Arc::clone(&log)));
+
+    let (server, tokens) = server(60).await;
+    mount_user_current(&server, &tokens).await;
+    let client = paused_client(&server).build().unwrap();
+    client.current_user().await.unwrap(); // login
+    tokio::time::advance(Duration::from_secs(55)).await;
+    client.current_user().await.unwrap(); // renew
+    Mock::given(method("GET"))
+        .and(path(CURRENT))
+        .respond_with(ResponseTemplate::new(401))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    client.current_user().await.unwrap(); // 401, re-login
+    Mock::given(method("GET"))
+        .and(path(CURRENT))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    client.current_user().await.unwrap(); // retried
+    Mock::given(method("POST"))
+        .and(path("/api/Token/Renew"))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    tokio::time::advance(Duration::from_secs(55)).await;
+    client.current_user().await.unwrap(); // renewal fails, login
+    let wrong = EsetClient::builder(USERNAME, SecretString::from("wrong"))
+        .base_url(format!("{}/api", server.uri()))
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap();
+    let _ = wrong.current_user().await.unwrap_err();
+
+    let text = log.lock().unwrap().clone();
+    assert!(
+        text.contains("retrying ESET call"),
+        "nothing captured:\n{text}"
+    );
+    assert!(text.contains("Token/Renew failed"), "{text}");
+    assert!(text.contains("logging in again"), "{text}");
+    assert_no_secrets(&text, &tokens);
+}

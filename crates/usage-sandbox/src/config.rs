@@ -1,0 +1,275 @@
+//! The sandbox's settings: the dataset seed and the knobs (latency, token lifetime, rate limiting,
+//! fault injection, a permanently failing company), all off by default.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Settings of one sandbox. Every knob is off by default, so `SandboxConfig::default()` is a
+/// well-behaved vendor with the dataset of seed 42.
+///
+/// The fields are public so a command line can map its flags onto them
+/// (`SandboxConfig { seed, ..SandboxConfig::default() }`); the `with_*` methods do the same in a
+/// builder style.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SandboxConfig {
+    /// Seed of the dataset (company trees, names, ids and usage). Default 42.
+    pub seed: u64,
+    /// Delay added before every answer, of either vendor. Default zero.
+    pub latency: Duration,
+    /// Lifetime of an ESET access token (its `exp` minus its `iat`); requests with an expired
+    /// token get 401. Default 60 s, as in ESET's sample token. Zero gives tokens that are already
+    /// expired when issued.
+    pub eset_token_lifetime: Duration,
+    /// Maximum age of an ESET API session: after it, Token/Renew answers 401 and a new Token/Get is
+    /// needed; no access token outlives its session. Default 30 minutes (ESET's documented limit).
+    pub eset_session_lifetime: Duration,
+    /// Enforce GravityZone's licensing rate limit: per API key, 5 requests per second with a queue
+    /// of 5 waiting requests, beyond that HTTP 429 with `Retry-After` and JSON-RPC error -32003.
+    /// Applies to `getMonthlyUsage`, `getMonthlyUsagePerProductType` and `getLicenseInfo`.
+    /// Default off.
+    pub rate_limit: bool,
+    /// Share of requests (0..=1) answered with an injected fault, one of [`fault_kinds`](Self::fault_kinds).
+    /// Whether request number *n* is hit, and by which fault, is a pure function of
+    /// (`fault_seed`, *n*); requests are numbered from 0 in arrival order over both vendors,
+    /// leaving out the ESET token calls unless [`fault_token_requests`](Self::fault_token_requests)
+    /// is set. Values outside 0..=1 are clamped (NaN counts as 0). Default 0.
+    pub fault_rate: f64,
+    /// Seed of the fault injection. Default 0.
+    pub fault_seed: u64,
+    /// The faults to draw from when a request is hit. Default: all of them.
+    pub fault_kinds: Vec<FaultKind>,
+    /// Let faults hit ESET's Token/Get, Token/Renew and Token/Check too. Default false: a client
+    /// can always log in, and the faults land on the calls it has to retry.
+    pub fault_token_requests: bool,
+    /// A company id (of either vendor) whose usage calls always fail with HTTP 500: GravityZone
+    /// licensing calls naming it, ESET Monthly/Daily reports of it and SelectedCompanies reports
+    /// that include it. AllCompanies reports and company listings are unaffected. Default none.
+    pub fail_company: Option<String>,
+    /// How long a [`FaultKind::SlowResponse`] takes; meant to exceed the client's timeout.
+    /// Default 35 s (clients default to 30 s).
+    pub slow_response: Duration,
+    /// Answer every ESET request with 503 `{"code": 99, "subCode": 2}` (API maintenance).
+    /// Default false.
+    pub eset_maintenance: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            latency: Duration::ZERO,
+            eset_token_lifetime: Duration::from_secs(60),
+            eset_session_lifetime: Duration::from_secs(30 * 60),
+            rate_limit: false,
+            fault_rate: 0.0,
+            fault_seed: 0,
+            fault_kinds: FaultKind::ALL.to_vec(),
+            fault_token_requests: false,
+            fail_company: None,
+            slow_response: Duration::from_secs(35),
+            eset_maintenance: false,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Sets the dataset seed.
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the delay added before every answer.
+    #[must_use]
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Sets the lifetime of ESET access tokens.
+    #[must_use]
+    pub fn with_eset_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.eset_token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets the maximum age of an ESET session.
+    #[must_use]
+    pub fn with_eset_session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.eset_session_lifetime = lifetime;
+        self
+    }
+
+    /// Turns GravityZone's licensing rate limit on or off.
+    #[must_use]
+    pub fn with_rate_limit(mut self, on: bool) -> Self {
+        self.rate_limit = on;
+        self
+    }
+
+    /// Turns fault injection on: `rate` is the share of requests hit, `seed` makes the choice
+    /// reproducible.
+    #[must_use]
+    pub fn with_faults(mut self, rate: f64, seed: u64) -> Self {
+        self.fault_rate = rate;
+        self.fault_seed = seed;
+        self
+    }
+
+    /// Restricts injected faults to these kinds.
+    #[must_use]
+    pub fn with_fault_kinds(mut self, kinds: impl IntoIterator<Item = FaultKind>) -> Self {
+        self.fault_kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// Lets faults hit ESET's token calls too.
+    #[must_use]
+    pub fn with_fault_token_requests(mut self, on: bool) -> Self {
+        self.fault_token_requests = on;
+        self
+    }
+
+    /// Makes every usage call for this company id fail with HTTP 500.
+    #[must_use]
+    pub fn with_fail_company(mut self, company_id: impl Into<String>) -> Self {
+        self.fail_company = Some(company_id.into());
+        self
+    }
+
+    /// Sets how long an injected slow answer takes.
+    #[must_use]
+    pub fn with_slow_response(mut self, delay: Duration) -> Self {
+        self.slow_response = delay;
+        self
+    }
+
+    /// Puts the ESET API into maintenance (503 for every request).
+    #[must_use]
+    pub fn with_eset_maintenance(mut self, on: bool) -> Self {
+        self.eset_maintenance = on;
+        self
+    }
+}
+
+/// One kind of injected fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// HTTP 429 with `Retry-After: 1` (GravityZone: JSON-RPC error -32003;
+    /// ESET: `{"code": 99, "subCode": 6}`).
+    TooManyRequests,
+    /// HTTP 500 (GravityZone: JSON-RPC error -32000; ESET: `{"code": 99, "subCode": 5}`).
+    ServerError,
+    /// HTTP 503: ESET's maintenance answer `{"code": 99, "subCode": 2}`; GravityZone: JSON-RPC
+    /// error -32000 "Service temporarily unavailable".
+    Maintenance,
+    /// HTTP 200 whose JSON body is cut off half way (with a matching `Content-Length`), so the
+    /// transport succeeds and decoding fails.
+    TruncatedBody,
+    /// The normal answer, sent only after [`SandboxConfig::slow_response`].
+    SlowResponse,
+}
+
+impl FaultKind {
+    /// Every fault kind, in declaration order.
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::TooManyRequests,
+        FaultKind::ServerError,
+        FaultKind::Maintenance,
+        FaultKind::TruncatedBody,
+        FaultKind::SlowResponse,
+    ];
+
+    /// The name used by [`Display`](fmt::Display) and [`FromStr`]: `429`, `500`, `503`,
+    /// `truncated`, `slow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::TooManyRequests => "429",
+            FaultKind::ServerError => "500",
+            FaultKind::Maintenance => "503",
+            FaultKind::TruncatedBody => "truncated",
+            FaultKind::SlowResponse => "slow",
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FaultKind {
+    type Err = ParseFaultKindError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "429" | "too-many-requests" | "rate-limit" => Ok(FaultKind::TooManyRequests),
+            "500" | "server-error" => Ok(FaultKind::ServerError),
+            "503" | "maintenance" => Ok(FaultKind::Maintenance),
+            "truncated" | "cut" => Ok(FaultKind::TruncatedBody),
+            "slow" => Ok(FaultKind::SlowResponse),
+            _ => Err(ParseFaultKindError(text.to_string())),
+        }
+    }
+}
+
+/// A fault kind name that [`FaultKind::from_str`] does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseFaultKindError(String);
+
+impl fmt::Display for ParseFaultKindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown fault kind `{}`: use 429, 500, 503, truncated or slow",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseFaultKindError {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_all_off() {
+        let config = SandboxConfig::default();
+        assert_eq!(config.seed, 42);
+        assert_eq!(config.latency, Duration::ZERO);
+        assert_eq!(config.eset_token_lifetime, Duration::from_secs(60));
+        assert!(!config.rate_limit);
+        assert!(config.fault_rate.abs() < f64::EPSILON);
+        assert!(config.fail_company.is_none());
+        assert!(!config.eset_maintenance);
+    }
+
+    #[test]
+    fn fault_kind_names_round_trip() {
+        for kind in FaultKind::ALL {
+            assert_eq!(kind.name().parse::<FaultKind>(), Ok(kind));
+        }
+        let error = "teapot".parse::<FaultKind>().unwrap_err();
+        assert!(error.to_string().contains("teapot"));
+    }
+
+    #[test]
+    fn builder_sets_fields() {
+        let config = SandboxConfig::default()
+            .with_seed(7)
+            .with_faults(0.5, 9)
+            .with_fault_kinds([FaultKind::ServerError])
+            .with_fail_company("x");
+        assert_eq!(config.seed, 7);
+        assert!((config.fault_rate - 0.5).abs() < f64::EPSILON);
+        assert_eq!(config.fault_seed, 9);
+        assert_eq!(config.fault_kinds, vec![FaultKind::ServerError]);
+        assert_eq!(config.fail_company.as_deref(), Some("x"));
+    }
+}

@@ -1,0 +1,455 @@
+//! The seeded dataset both emulated vendors serve: an ESET MSP tree of 150 companies and a
+//! GravityZone partner tree of 60 companies, with their licenses and usage.
+//!
+//! Shape (the same for every seed; ids, names, sizes and usage come from the seed):
+//!
+//! - ESET: the caller's MSP (entity type 1005, the root, no licenses of its own) with 5 managed
+//!   MSPs (1006) holding 141 customers (1007) between them, plus 4 customers (1007) directly under
+//!   the root: 150 companies below the root, 2 levels deep. GUID ids, lower case.
+//! - GravityZone: the API key's partner company (type 0, the root) with 4 sub-partners (type 0)
+//!   holding 50 customers (type 1), plus 5 customers directly under the root: 60 companies,
+//!   3 levels. 24-hex ids. One customer has no monthly license
+//!   ([`Dataset::gravityzone_without_monthly_license`]).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::eset_data::{self, Day, License, Traits};
+use crate::gz_data::{self, PerType, Profile, Role};
+use crate::mix::rng_for;
+use crate::names::{self, FIXED_NAMES, NamePool, PARTNER_NAMES};
+
+/// Tag of the ESET tree stream.
+const TAG_ESET_TREE: u64 = 0x45_53_45_54_54_52_45_45; // "ESETTREE"
+/// Tag of the GravityZone tree stream.
+const TAG_GZ_TREE: u64 = 0x47_5A_54_52_45_45; // "GZTREE"
+
+/// Customers of each ESET managed MSP.
+const ESET_MSP_CUSTOMERS: [usize; 5] = [28, 29, 27, 30, 27];
+/// ESET customers directly under the root.
+const ESET_DIRECT_CUSTOMERS: usize = 4;
+/// Customers of each GravityZone sub-partner.
+const GZ_PARTNER_CUSTOMERS: [usize; 4] = [12, 13, 12, 13];
+/// GravityZone customers directly under the root.
+const GZ_DIRECT_CUSTOMERS: usize = 5;
+/// Position (among GravityZone customers) of the one without a monthly license.
+const GZ_NO_MONTHLY_INDEX: usize = 2;
+
+/// ESET entity type of an MSP (the root).
+pub const ESET_TYPE_MSP: i64 = 1005;
+/// ESET entity type of a managed MSP.
+pub const ESET_TYPE_MANAGED_MSP: i64 = 1006;
+/// ESET entity type of an MSP customer.
+pub const ESET_TYPE_CUSTOMER: i64 = 1007;
+
+/// One ESET company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EsetCompany {
+    /// Company id (lower-case GUID), `publicId`/`companyId` in the API.
+    pub id: String,
+    /// Company name (often non-ASCII).
+    pub name: String,
+    /// The company directly above; `None` for the root.
+    pub parent_id: Option<String>,
+    /// Entity type: 1005 MSP (root), 1006 managed MSP, 1007 customer.
+    pub entity_type: i64,
+    /// Contact e-mail.
+    pub email: String,
+    /// 0 for the root, 1 for its children, 2 below.
+    pub depth: u32,
+}
+
+/// One GravityZone company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GzCompany {
+    /// Company id (24 lower-case hex digits).
+    pub id: String,
+    /// Company name (often non-ASCII).
+    pub name: String,
+    /// The company directly above; `None` for the root (the API key's own company).
+    pub parent_id: Option<String>,
+    /// 0 partner, 1 customer.
+    pub company_type: i64,
+    /// 0 for the root, 1 for its children, 2 below.
+    pub depth: u32,
+    /// False for the one company whose getMonthlyUsage answers `0`.
+    pub monthly_license: bool,
+}
+
+/// The whole dataset, a pure function of its seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    seed: u64,
+    eset_root: EsetCompany,
+    /// Every ESET company below the root, sorted by id.
+    eset: Vec<EsetCompany>,
+    eset_index: BTreeMap<String, usize>,
+    eset_children: BTreeMap<String, Vec<usize>>,
+    eset_licenses: BTreeMap<String, Vec<License>>,
+    /// Every GravityZone company, root first, then by depth and id.
+    gz: Vec<GzCompany>,
+    gz_index: BTreeMap<String, usize>,
+    gz_children: BTreeMap<String, Vec<usize>>,
+    gz_profiles: BTreeMap<String, Profile>,
+}
+
+impl Dataset {
+    /// Generates the dataset of `seed`. Cheap (a few milliseconds): usage is computed on demand.
+    pub fn new(seed: u64) -> Self {
+        let (eset_root, eset, eset_licenses) = eset_tree(seed);
+        let (gz, gz_profiles) = gz_tree(seed);
+        let eset_index = eset
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let eset_children = children_of(eset.iter().map(|c| c.parent_id.as_deref()));
+        let gz_index = gz
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let gz_children = children_of(gz.iter().map(|c| c.parent_id.as_deref()));
+        Self {
+            seed,
+            eset_root,
+            eset,
+            eset_index,
+            eset_children,
+            eset_licenses,
+            gz,
+            gz_index,
+            gz_children,
+            gz_profiles,
+        }
+    }
+
+    /// The seed this dataset was generated from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The ESET API user's own company (User/Current `company.companyId`).
+    pub fn eset_root(&self) -> &EsetCompany {
+        &self.eset_root
+    }
+
+    /// Every ESET company below the root (150), sorted by id: exactly the companies of an
+    /// AllCompanies report, in its order.
+    pub fn eset_companies(&self) -> &[EsetCompany] {
+        &self.eset
+    }
+
+    /// The ESET company with this id (the root included).
+    pub fn eset_company(&self, id: &str) -> Option<&EsetCompany> {
+        if id == self.eset_root.id {
+            return Some(&self.eset_root);
+        }
+        self.eset_index.get(id).and_then(|&i| self.eset.get(i))
+    }
+
+    /// The direct children of an ESET company, sorted by id (empty for a customer or an unknown id).
+    pub fn eset_children(&self, id: &str) -> Vec<&EsetCompany> {
+        self.eset_children
+            .get(id)
+            .map(|list| list.iter().filter_map(|&i| self.eset.get(i)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every ESET company below `id`, sorted by id.
+    pub fn eset_descendants(&self, id: &str) -> Vec<&EsetCompany> {
+        let mut out = Vec::new();
+        let mut queue = vec![id.to_string()];
+        while let Some(parent) = queue.pop() {
+            for child in self.eset_children(&parent) {
+                queue.push(child.id.clone());
+                out.push(child);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    /// The GravityZone API key's own company (getCompanyDetails with no `companyId`).
+    pub fn gravityzone_root(&self) -> &GzCompany {
+        // The root is generated first and always present.
+        &self.gz[0]
+    }
+
+    /// Every GravityZone company (60): the root first, then by depth and id.
+    pub fn gravityzone_companies(&self) -> &[GzCompany] {
+        &self.gz
+    }
+
+    /// The GravityZone company with this id.
+    pub fn gravityzone_company(&self, id: &str) -> Option<&GzCompany> {
+        self.gz_index.get(id).and_then(|&i| self.gz.get(i))
+    }
+
+    /// The direct children of a GravityZone company, sorted by id.
+    pub fn gravityzone_children(&self, id: &str) -> Vec<&GzCompany> {
+        self.gz_children
+            .get(id)
+            .map(|list| list.iter().filter_map(|&i| self.gz.get(i)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The GravityZone customer whose getMonthlyUsage answers `0` (it has a yearly license key, no
+    /// monthly license).
+    pub fn gravityzone_without_monthly_license(&self) -> &GzCompany {
+        self.gz
+            .iter()
+            .find(|c| !c.monthly_license)
+            .unwrap_or_else(|| self.gravityzone_root())
+    }
+
+    /// ESET licenses of a company (empty for the root and for unknown ids).
+    pub(crate) fn eset_licenses(&self, id: &str) -> &[License] {
+        self.eset_licenses.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// ESET daily usage of every license of a company from `from` to `to`.
+    pub(crate) fn eset_days(&self, id: &str, from: NaiveDate, to: NaiveDate) -> Vec<Vec<Day>> {
+        eset_data::range_days(self.seed, id, self.eset_licenses(id), from, to)
+    }
+
+    /// GravityZone profile of a company.
+    pub(crate) fn gz_profile(&self, id: &str) -> Option<&Profile> {
+        self.gz_profiles.get(id)
+    }
+
+    /// GravityZone counters of a company in a month, its children's included, per product type.
+    pub(crate) fn gz_month(&self, id: &str, year: i32, month: u32) -> PerType {
+        let mut total = match self.gz_profile(id) {
+            Some(profile) => gz_data::own_month(self.seed, id, profile, year, month),
+            None => [None, None, None],
+        };
+        for child in self.gravityzone_children(id) {
+            let below = self.gz_month(&child.id, year, month);
+            gz_data::add_per_type(&mut total, &below);
+        }
+        total
+    }
+}
+
+/// Children lists by parent id, each sorted by the child's position (callers sort by id).
+fn children_of<'a>(parents: impl Iterator<Item = Option<&'a str>>) -> BTreeMap<String, Vec<usize>> {
+    let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, parent) in parents.enumerate() {
+        if let Some(parent) = parent {
+            map.entry(parent.to_string()).or_default().push(index);
+        }
+    }
+    map
+}
+
+type EsetTree = (
+    EsetCompany,
+    Vec<EsetCompany>,
+    BTreeMap<String, Vec<License>>,
+);
+
+fn eset_tree(seed: u64) -> EsetTree {
+    let mut rng = rng_for(&[seed, TAG_ESET_TREE]);
+    let mut pool = NamePool::new(&FIXED_NAMES);
+    let root = EsetCompany {
+        id: names::guid(&mut rng),
+        name: "Sandbox MSP Österreich GmbH".to_string(),
+        parent_id: None,
+        entity_type: ESET_TYPE_MSP,
+        email: "msp@sandbox.example".to_string(),
+        depth: 0,
+    };
+    let mut companies = Vec::new();
+    let mut fixed = FIXED_NAMES.iter();
+    let mut customer = |rng: &mut rand_chacha::ChaCha8Rng, parent: &str, depth: u32, n: usize| {
+        let name = fixed
+            .next()
+            .map_or_else(|| pool.next(rng), |name| (*name).to_string());
+        EsetCompany {
+            id: names::guid(rng),
+            name,
+            parent_id: Some(parent.to_string()),
+            entity_type: ESET_TYPE_CUSTOMER,
+            email: format!("it@customer{n:03}.example"),
+            depth,
+        }
+    };
+    let mut n = 0;
+    for (m, &count) in ESET_MSP_CUSTOMERS.iter().enumerate() {
+        let msp = EsetCompany {
+            id: names::guid(&mut rng),
+            name: PARTNER_NAMES
+                .get(m)
+                .map_or_else(|| format!("Managed MSP {m}"), |s| (*s).to_string()),
+            parent_id: Some(root.id.clone()),
+            entity_type: ESET_TYPE_MANAGED_MSP,
+            email: format!("admin@msp{m}.example"),
+            depth: 1,
+        };
+        let msp_id = msp.id.clone();
+        companies.push(msp);
+        for _ in 0..count {
+            n += 1;
+            companies.push(customer(&mut rng, &msp_id, 2, n));
+        }
+    }
+    for _ in 0..ESET_DIRECT_CUSTOMERS {
+        n += 1;
+        companies.push(customer(&mut rng, &root.id, 1, n));
+    }
+    let licenses = companies
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            (
+                c.id.clone(),
+                eset_data::licenses(seed, &c.id, Traits::for_index(index)),
+            )
+        })
+        .collect();
+    companies.sort_by(|a, b| a.id.cmp(&b.id));
+    (root, companies, licenses)
+}
+
+fn gz_tree(seed: u64) -> (Vec<GzCompany>, BTreeMap<String, Profile>) {
+    let mut rng = rng_for(&[seed, TAG_GZ_TREE]);
+    let mut pool = NamePool::new(&[]);
+    let mut companies = Vec::new();
+    let mut profiles = BTreeMap::new();
+    let root = GzCompany {
+        id: names::object_id(&mut rng),
+        name: "Sandbox Sécurité Partner SAS".to_string(),
+        parent_id: None,
+        company_type: 0,
+        depth: 0,
+        monthly_license: true,
+    };
+    profiles.insert(
+        root.id.clone(),
+        gz_data::profile(seed, &root.id, Role::Root),
+    );
+    let root_id = root.id.clone();
+    companies.push(root);
+    let mut customers = 0;
+    let mut add_customer = |rng: &mut rand_chacha::ChaCha8Rng,
+                            companies: &mut Vec<GzCompany>,
+                            profiles: &mut BTreeMap<String, Profile>,
+                            parent: &str,
+                            depth: u32| {
+        let index = customers;
+        customers += 1;
+        let monthly_license = index != GZ_NO_MONTHLY_INDEX;
+        let company = GzCompany {
+            id: names::object_id(rng),
+            name: pool.next(rng),
+            parent_id: Some(parent.to_string()),
+            company_type: 1,
+            depth,
+            monthly_license,
+        };
+        let role = Role::Customer {
+            index,
+            monthly_license,
+        };
+        profiles.insert(
+            company.id.clone(),
+            gz_data::profile(seed, &company.id, role),
+        );
+        companies.push(company);
+    };
+    for (p, &count) in GZ_PARTNER_CUSTOMERS.iter().enumerate() {
+        let partner = GzCompany {
+            id: names::object_id(&mut rng),
+            name: PARTNER_NAMES
+                .get(p + 1)
+                .map_or_else(|| format!("Sub-partner {p}"), |s| (*s).to_string()),
+            parent_id: Some(root_id.clone()),
+            company_type: 0,
+            depth: 1,
+            monthly_license: true,
+        };
+        let role = Role::Partner {
+            own_usage: p % 2 == 0,
+        };
+        profiles.insert(
+            partner.id.clone(),
+            gz_data::profile(seed, &partner.id, role),
+        );
+        let partner_id = partner.id.clone();
+        companies.push(partner);
+        for _ in 0..count {
+            add_customer(&mut rng, &mut companies, &mut profiles, &partner_id, 2);
+        }
+    }
+    for _ in 0..GZ_DIRECT_CUSTOMERS {
+        add_customer(&mut rng, &mut companies, &mut profiles, &root_id, 1);
+    }
+    // Root first, then by depth and id.
+    companies.sort_by(|a, b| (a.depth, &a.id).cmp(&(b.depth, &b.id)));
+    (companies, profiles)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn shapes_are_fixed() {
+        let data = Dataset::new(42);
+        assert_eq!(data.eset_companies().len(), 150);
+        assert_eq!(data.eset_children(&data.eset_root().id).len(), 9);
+        assert_eq!(data.eset_descendants(&data.eset_root().id).len(), 150);
+        assert_eq!(data.gravityzone_companies().len(), 60);
+        let root = data.gravityzone_root();
+        assert_eq!(root.depth, 0);
+        assert_eq!(data.gravityzone_children(&root.id).len(), 9);
+        assert!(data.gravityzone_companies().iter().any(|c| c.depth == 2));
+        let ids: BTreeSet<&str> = data
+            .eset_companies()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 150);
+        for name in FIXED_NAMES {
+            assert!(data.eset_companies().iter().any(|c| c.name == name));
+        }
+        assert!(!data.gravityzone_without_monthly_license().monthly_license);
+    }
+
+    #[test]
+    fn same_seed_same_dataset() {
+        assert_eq!(Dataset::new(7), Dataset::new(7));
+        assert_ne!(
+            Dataset::new(7).eset_root().id,
+            Dataset::new(8).eset_root().id
+        );
+    }
+
+    #[test]
+    fn a_parent_counts_its_children() {
+        let data = Dataset::new(42);
+        let root = data.gravityzone_root().id.clone();
+        let total = data.gz_month(&root, 2026, 3);
+        let mut sum = gz_data::own_month(
+            42,
+            &root,
+            data.gz_profile(&root).unwrap_or_else(|| unreachable!()),
+            2026,
+            3,
+        );
+        for child in data.gravityzone_children(&root) {
+            gz_data::add_per_type(&mut sum, &data.gz_month(&child.id, 2026, 3));
+        }
+        assert_eq!(total, sum);
+        assert!(
+            total.iter().all(Option::is_some),
+            "root holds types 0, 3 and 5"
+        );
+    }
+}

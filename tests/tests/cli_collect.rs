@@ -1,0 +1,244 @@
+//! End to end: the built `msp-usage` binary against the sandbox.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{MONTH, companies, json, run, run_async, sandbox_env};
+use serde_json::Value;
+use usage_sandbox::{Sandbox, SandboxConfig};
+
+fn records(doc: &Value) -> Vec<Value> {
+    doc["records"].as_array().unwrap().clone()
+}
+
+#[test]
+fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
+    let home = tempfile::tempdir().unwrap();
+    let args =
+        |format: &'static str| ["collect", "--sandbox", "--month", MONTH, "--format", format];
+
+    let first = run(home.path(), &args("json"), &[]);
+    assert_eq!(first.code, 0, "stderr: {}", first.stderr);
+    let doc = json(&first);
+    assert_eq!(doc["month"], MONTH);
+    let expected = records(&doc);
+    assert!(expected.len() > 500, "only {} records", expected.len());
+    assert!(doc["failures"].as_array().unwrap().is_empty());
+    assert!(
+        !doc["without_monthly_license"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let vendors: BTreeSet<&str> = expected
+        .iter()
+        .map(|r| r["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(vendors, BTreeSet::from(["bitdefender", "eset"]));
+
+    // Every company of the sandbox is accounted for: in the records or listed without usage.
+    let dataset = usage_sandbox::Dataset::new(SandboxConfig::default().seed);
+    let expected_companies: BTreeSet<(String, String)> = dataset
+        .eset_companies()
+        .iter()
+        .map(|c| ("eset".to_string(), c.id.clone()))
+        .chain(
+            dataset
+                .gravityzone_companies()
+                .iter()
+                .map(|c| ("bitdefender".to_string(), c.id.clone())),
+        )
+        .collect();
+    assert_eq!(expected_companies.len(), 210);
+    assert_eq!(companies(&doc), expected_companies);
+
+    let second = run(home.path(), &args("json"), &[]);
+    assert_eq!(first.stdout, second.stdout, "two runs differ");
+
+    let ndjson = run(home.path(), &args("ndjson"), &[]);
+    assert_eq!(ndjson.code, 0, "stderr: {}", ndjson.stderr);
+    let lines: Vec<Value> = ndjson
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, expected);
+
+    let csv_run = run(home.path(), &args("csv"), &[]);
+    assert_eq!(csv_run.code, 0, "stderr: {}", csv_run.stderr);
+    let mut reader = csv::Reader::from_reader(csv_run.stdout.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "vendor",
+            "company_id",
+            "company_name",
+            "parent_company_id",
+            "period_start",
+            "period_end",
+            "product",
+            "product_name",
+            "product_type",
+            "license_type",
+            "metric",
+            "unit",
+            "quantity",
+            "source"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), expected.len());
+    for (row, record) in rows.iter().zip(&expected) {
+        for (field, cell) in header.iter().zip(row.iter()) {
+            let want = match &record[field.as_str()] {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(cell, want, "field {field} of {record}");
+        }
+    }
+
+    let table = run(home.path(), &args("table"), &[]);
+    assert_eq!(table.code, 0, "stderr: {}", table.stderr);
+    assert!(table.stdout.contains("Totals"));
+    assert!(table.stdout.contains("Without a monthly license"));
+}
+
+#[test]
+fn skip_zero_drops_only_zero_quantities() {
+    let home = tempfile::tempdir().unwrap();
+    let all = json(&run(
+        home.path(),
+        &["collect", "--sandbox", "--month", MONTH, "--format", "json"],
+        &[],
+    ));
+    let skipped = json(&run(
+        home.path(),
+        &[
+            "collect",
+            "--sandbox",
+            "--month",
+            MONTH,
+            "--format",
+            "json",
+            "--skip-zero",
+        ],
+        &[],
+    ));
+    let nonzero: Vec<Value> = records(&all)
+        .into_iter()
+        .filter(|r| r["quantity"].as_f64() != Some(0.0))
+        .collect();
+    assert!(
+        nonzero.len() < records(&all).len(),
+        "the sandbox has zero rows"
+    );
+    assert_eq!(records(&skipped), nonzero);
+}
+
+#[test]
+fn product_types_add_separate_records() {
+    let home = tempfile::tempdir().unwrap();
+    let doc = json(&run(
+        home.path(),
+        &[
+            "collect",
+            "--sandbox",
+            "--month",
+            MONTH,
+            "--vendor",
+            "bitdefender",
+            "--product-types",
+            "--format",
+            "json",
+        ],
+        &[],
+    ));
+    let typed: BTreeSet<String> = records(&doc)
+        .iter()
+        .filter_map(|r| r["product_type"].as_str().map(String::from))
+        .collect();
+    assert!(typed.contains("endpoint_security"), "{typed:?}");
+    assert!(typed.contains("edr"), "{typed:?}");
+    assert!(records(&doc).iter().any(|r| r["product_type"].is_null()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_and_short_tokens_lose_and_duplicate_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let clean = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let args = [
+        "collect", "--month", MONTH, "--format", "json", "--vendor", "all",
+    ];
+    let baseline = run_async(home.path(), &args, &sandbox_env(&clean)).await;
+    assert_eq!(baseline.code, 0, "stderr: {}", baseline.stderr);
+    clean.shutdown().await;
+
+    let faulty = Sandbox::start(SandboxConfig {
+        fault_rate: 0.2,
+        fault_seed: 2026,
+        eset_token_lifetime: Duration::from_secs(2),
+        slow_response: Duration::from_secs(3),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut vars = sandbox_env(&faulty);
+    vars.push(("MSP_USAGE_TIMEOUT_SECS".into(), "1".into()));
+    let stressed = run_async(home.path(), &args, &vars).await;
+    assert_eq!(stressed.code, 0, "stderr: {}", stressed.stderr);
+    let faults: u64 = faulty
+        .request_counts()
+        .iter()
+        .filter(|(k, _)| k.starts_with("fault:"))
+        .map(|(_, v)| *v)
+        .sum();
+    faulty.shutdown().await;
+    assert!(faults > 10, "only {faults} faults were injected");
+    assert_eq!(json(&stressed), json(&baseline));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_permanently_failing_company_is_listed_and_nothing_else_is_lost() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "collect", "--month", MONTH, "--format", "json", "--vendor", "all",
+    ];
+    let clean = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let baseline = json(&run_async(home.path(), &args, &sandbox_env(&clean)).await);
+    clean.shutdown().await;
+
+    // A GravityZone customer with records.
+    let victim = records(&baseline)
+        .iter()
+        .find(|r| r["vendor"] == "bitdefender" && r["parent_company_id"].is_string())
+        .map(|r| r["company_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let broken = Sandbox::start(SandboxConfig {
+        fail_company: Some(victim.clone()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let result = run_async(home.path(), &args, &sandbox_env(&broken)).await;
+    broken.shutdown().await;
+    assert_eq!(result.code, 3, "stderr: {}", result.stderr);
+    let doc = json(&result);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["company_id"], victim.as_str());
+    assert_eq!(failures[0]["vendor"], "bitdefender");
+    assert_eq!(companies(&doc), companies(&baseline));
+    let without_victim = |d: &Value| -> Vec<Value> {
+        records(d)
+            .into_iter()
+            .filter(|r| r["company_id"] != victim.as_str())
+            .collect()
+    };
+    assert_eq!(without_victim(&doc), without_victim(&baseline));
+}
