@@ -200,10 +200,30 @@ fn rustfmt(code: &str) -> Result<String, String> {
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt printed non-UTF-8: {e}"))
 }
 
-/// `schemas/usage-record.json`, from the schemars 1.x derive in usage-core.
+/// `schemas/usage-record.json`, from the schemars 1.x derive in usage-core: printed by
+/// usage-core's `record_schema` example, so this generator never links the generated models
+/// (a schema edit that generates broken code must not stop the generator itself).
 fn record_schema() -> Result<String, String> {
-    let schema = usage_core::record_json_schema();
-    let mut text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
-    text.push('\n');
-    Ok(text)
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "usage-core",
+            "--example",
+            "record_schema",
+        ])
+        .current_dir(workspace_root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(
+            "usage-core's record_schema example failed (see above); the models were written first, fix them and rerun"
+                .to_string(),
+        );
+    }
+    String::from_utf8(output.stdout).map_err(|e| format!("record_schema printed non-UTF-8: {e}"))
 }

@@ -1,7 +1,8 @@
-//! One call: pacing, the HTTP exchange, judging the answer, retries.
+//! One call: pacing, the HTTP exchange (or its replay), observing it, judging the answer,
+//! retries.
 
 use std::sync::atomic::Ordering;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
 use reqwest::StatusCode;
@@ -9,6 +10,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
+use crate::client::Wire;
+use crate::exchange::{Exchange, ExchangeOutcome, TIMED_OUT};
 use crate::retry::{AttemptError, Retry, backoff, parse_retry_after};
 use crate::rpc::{
     INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, Method, Request, Response,
@@ -40,12 +43,18 @@ impl GravityZoneClient {
         company: Option<&str>,
         params: &P,
     ) -> Result<Reply, GravityZoneError> {
+        let replay = self.inner.wire.is_replay();
         let attempt = || self.attempt(method, company, params);
         attempt
             .retry(backoff(self.inner.max_attempts))
             .sleep(tokio::time::sleep)
             .when(AttemptError::is_retryable)
-            .adjust(|error: &AttemptError, delay| error.next_delay(delay))
+            .adjust(|error: &AttemptError, delay| {
+                // A replay does not wait: the recorded answers are already there.
+                error
+                    .next_delay(delay)
+                    .map(|delay| if replay { Duration::ZERO } else { delay })
+            })
             .notify(|error: &AttemptError, delay| {
                 let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
                 if matches!(error.retry, Retry::RateLimited(_)) {
@@ -67,7 +76,8 @@ impl GravityZoneClient {
             .map_err(|e| *e.error)
     }
 
-    /// One attempt: wait for the rate limiter, send, read the whole body, judge it.
+    /// One attempt: wait for the rate limiter, send (or ask the replay source), read the whole
+    /// body, show the exchange to the observer, judge the answer.
     async fn attempt<P: Serialize>(
         &self,
         method: Method,
@@ -75,7 +85,9 @@ impl GravityZoneClient {
         params: &P,
     ) -> Result<Reply, AttemptError> {
         let inner = &*self.inner;
-        inner.limiters.until_ready(method.rate_class()).await;
+        if !inner.wire.is_replay() {
+            inner.limiters.until_ready(method.rate_class()).await;
+        }
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let request = Request {
             id,
@@ -83,49 +95,151 @@ impl GravityZoneClient {
             method: method.name(),
             params,
         };
-        let body = serde_json::to_vec(&request).map_err(|e| {
-            AttemptError::fatal(GravityZoneError::InvalidInput {
-                reason: format!(
-                    "the parameters of {} do not serialize: {e}",
-                    method.full_name()
-                ),
-            })
-        })?;
+        let body = serde_json::to_vec(&request).map_err(|e| unserializable(method, &e))?;
+        // The params as an exchange shows them; only built when someone looks.
+        let exchange_request = if inner.observer.is_some() || inner.wire.is_replay() {
+            let value = serde_json::to_value(params).map_err(|e| unserializable(method, &e))?;
+            inner.redactor.scrub_value(value)
+        } else {
+            serde_json::Value::Null
+        };
         tracing::debug!(
             method = method.full_name(),
             id,
             company,
             "sending GravityZone request"
         );
-        let response = inner
-            .http
+        let answer = match &inner.wire {
+            Wire::Http(http) => {
+                let answer = self.send(http, method, body).await;
+                self.observe(method, exchange_request, || self.observed(&answer));
+                answer.map_err(|e| self.exchange_error(method, e))?
+            }
+            Wire::Replay(source) => {
+                let outcome = source.answer(method.full_name(), &exchange_request);
+                let replayed = self.replayed(method, &outcome);
+                self.observe(method, exchange_request, || outcome);
+                replayed?
+            }
+        };
+        tracing::debug!(
+            method = method.full_name(),
+            id,
+            status = answer.status.as_u16(),
+            bytes = answer.body.len(),
+            "GravityZone answered"
+        );
+        let retry_after = answer
+            .retry_after
+            .as_deref()
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        self.judge(method, company, answer.status, retry_after, answer.body)
+    }
+
+    /// The one place a request goes over the network: POST the body, read the whole answer.
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        method: Method,
+        body: Vec<u8>,
+    ) -> Result<Answer, reqwest::Error> {
+        let inner = &*self.inner;
+        let response = http
             .post(inner.url(method.service()))
             .basic_auth(inner.api_key.expose_secret(), None::<&str>)
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
             .body(body)
             .send()
-            .await
-            .map_err(|e| self.exchange_error(method, e))?;
+            .await?;
         let status = response.status();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.exchange_error(method, e))?
-            .to_vec();
-        tracing::debug!(
-            method = method.full_name(),
-            id,
-            status = status.as_u16(),
-            bytes = body.len(),
-            "GravityZone answered"
-        );
-        self.judge(method, company, status, retry_after, body)
+            .map(str::to_owned);
+        let body = response.bytes().await?.to_vec();
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Hands one exchange to the observer, if there is one (`outcome` is only built then).
+    fn observe(
+        &self,
+        method: Method,
+        request: serde_json::Value,
+        outcome: impl FnOnce() -> ExchangeOutcome,
+    ) {
+        if let Some(observer) = &self.inner.observer {
+            observer.observe(&Exchange {
+                call: method.full_name().to_string(),
+                request,
+                outcome: outcome(),
+                at: SystemTime::now(),
+            });
+        }
+    }
+
+    /// A live answer or failure as an observer sees it: the body as received, with the API key
+    /// (should the server ever echo it) replaced by `[REDACTED]`.
+    fn observed(&self, answer: &Result<Answer, reqwest::Error>) -> ExchangeOutcome {
+        let redactor = &self.inner.redactor;
+        match answer {
+            Ok(answer) => ExchangeOutcome::Response {
+                status: answer.status.as_u16(),
+                retry_after: answer.retry_after.as_deref().map(|v| redactor.scrub(v)),
+                body: redactor.scrub_bytes(answer.body.clone()),
+            },
+            Err(error) if error.is_timeout() => ExchangeOutcome::Failed {
+                error: format!("{TIMED_OUT} after {:?}", self.inner.timeout),
+            },
+            Err(error) => ExchangeOutcome::Failed {
+                error: redactor.scrub(&crate::error::chain(error)),
+            },
+        }
+    }
+
+    /// A replayed outcome as if it had come over the network: a `Failed` one is a timeout (its
+    /// message starts with `timed out`) or a transport error, both worth another attempt.
+    fn replayed(&self, method: Method, outcome: &ExchangeOutcome) -> Result<Answer, AttemptError> {
+        let name = method.full_name();
+        match outcome {
+            ExchangeOutcome::Response {
+                status,
+                retry_after,
+                body,
+            } => {
+                let status = StatusCode::from_u16(*status).map_err(|_| {
+                    AttemptError::fatal(GravityZoneError::InvalidInput {
+                        reason: format!(
+                            "the replayed answer to {name} has status {status}, which is not an \
+                             HTTP status"
+                        ),
+                    })
+                })?;
+                Ok(Answer {
+                    status,
+                    retry_after: retry_after.clone(),
+                    body: body.clone(),
+                })
+            }
+            ExchangeOutcome::Failed { error } if error.starts_with(TIMED_OUT) => {
+                Err(AttemptError::transient(GravityZoneError::Timeout {
+                    method: name,
+                    timeout: self.inner.timeout,
+                }))
+            }
+            ExchangeOutcome::Failed { error } => {
+                Err(AttemptError::transient(GravityZoneError::Transport {
+                    method: name,
+                    detail: self.inner.redactor.scrub(error),
+                    source: None,
+                }))
+            }
+        }
     }
 
     /// A reqwest error while sending or reading: a timeout, or a transport failure. Both are
@@ -147,7 +261,7 @@ impl GravityZoneClient {
         AttemptError::transient(GravityZoneError::Transport {
             method: name,
             detail,
-            source: error,
+            source: Some(error),
         })
     }
 
@@ -313,6 +427,26 @@ impl GravityZoneClient {
             retry,
         }
     }
+}
+
+/// An HTTP answer, live or replayed, before it is judged.
+struct Answer {
+    /// The status.
+    status: StatusCode,
+    /// The `Retry-After` header as sent.
+    retry_after: Option<String>,
+    /// The whole body.
+    body: Vec<u8>,
+}
+
+/// Parameters that do not serialize: a bug, never retried.
+fn unserializable(method: Method, error: &serde_json::Error) -> AttemptError {
+    AttemptError::fatal(GravityZoneError::InvalidInput {
+        reason: format!(
+            "the parameters of {} do not serialize: {error}",
+            method.full_name()
+        ),
+    })
 }
 
 /// JSON-RPC codes meaning the request itself is wrong: asking again cannot help.

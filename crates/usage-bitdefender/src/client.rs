@@ -14,6 +14,7 @@ use usage_models::bitdefender::{
 };
 
 use crate::decode::MonthlyUsageOutcome;
+use crate::exchange::{ExchangeObserver, ExchangeSource};
 use crate::rate_limit::Limiters;
 use crate::redact::Redactor;
 use crate::rpc::{Method, Service};
@@ -30,15 +31,33 @@ const USER_AGENT: &str = concat!("msp-usage/", env!("CARGO_PKG_VERSION"));
 /// retried on 429, 5xx, timeouts, connection errors and cut-off bodies.
 ///
 /// Cheap to clone; clones share the HTTP connections, the request-id counter and the rate
-/// limiters, so build one client per API key and clone it.
+/// limiters, so build one client per API key and clone it. Clones also share the
+/// [observer](GravityZoneClientBuilder::observer) and the [replay
+/// source](GravityZoneClientBuilder::replay), if the builder was given one.
 #[derive(Clone)]
 pub struct GravityZoneClient {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// Where requests go: the network, or (replay) an [`ExchangeSource`] that answers instead.
+pub(crate) enum Wire {
+    /// Real HTTP.
+    Http(reqwest::Client),
+    /// Recorded answers; no socket is ever opened.
+    Replay(Arc<dyn ExchangeSource>),
+}
+
+impl Wire {
+    /// Whether answers come from a source (no pacing, no waiting between attempts).
+    pub(crate) fn is_replay(&self) -> bool {
+        matches!(self, Self::Replay(_))
+    }
+}
+
 /// What the clones of a client share.
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    pub(crate) wire: Wire,
+    pub(crate) observer: Option<Arc<dyn ExchangeObserver>>,
     pub(crate) api_key: SecretString,
     pub(crate) redactor: Redactor,
     pub(crate) base_url: String,
@@ -69,6 +88,8 @@ impl fmt::Debug for GravityZoneClient {
             .field("api_key", &"[REDACTED]")
             .field("timeout", &self.inner.timeout)
             .field("max_attempts", &self.inner.max_attempts)
+            .field("observed", &self.inner.observer.is_some())
+            .field("replay", &self.inner.wire.is_replay())
             .finish_non_exhaustive()
     }
 }
@@ -91,6 +112,8 @@ impl GravityZoneClient {
             base_url: Self::DEFAULT_BASE_URL.to_string(),
             timeout: Self::DEFAULT_TIMEOUT,
             max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+            observer: None,
+            source: None,
         }
     }
 
@@ -197,6 +220,8 @@ pub struct GravityZoneClientBuilder {
     base_url: String,
     timeout: Duration,
     max_attempts: u32,
+    observer: Option<Arc<dyn ExchangeObserver>>,
+    source: Option<Arc<dyn ExchangeSource>>,
 }
 
 impl fmt::Debug for GravityZoneClientBuilder {
@@ -206,6 +231,8 @@ impl fmt::Debug for GravityZoneClientBuilder {
             .field("api_key", &"[REDACTED]")
             .field("timeout", &self.timeout)
             .field("max_attempts", &self.max_attempts)
+            .field("observed", &self.observer.is_some())
+            .field("replay", &self.source.is_some())
             .finish()
     }
 }
@@ -231,6 +258,23 @@ impl GravityZoneClientBuilder {
         self
     }
 
+    /// Hands every exchange (every attempt, retries included, in the order the answers arrive)
+    /// to `observer`, e.g. to record a run (`msp-usage collect --record`). The API key is in no
+    /// exchange. Works in replay mode too: the observer then sees the replayed exchanges.
+    pub fn observer(mut self, observer: Arc<dyn ExchangeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Replay: every request is answered by `source` instead of the network, and the client
+    /// opens no socket (no HTTP client is even built). Replayed answers go through the same
+    /// handling as real ones (retries, decoding, errors), but without pacing or waiting between
+    /// attempts, so a replay runs as fast as the source answers.
+    pub fn replay(mut self, source: Arc<dyn ExchangeSource>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<GravityZoneClient, GravityZoneError> {
         check_key(&self.api_key)?;
@@ -245,18 +289,24 @@ impl GravityZoneClientBuilder {
                 reason: "the number of attempts must be at least 1".to_string(),
             });
         }
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|source| GravityZoneError::Setup {
-                detail: crate::error::chain(&source),
-                source,
-            })?;
+        let wire = match self.source {
+            Some(source) => Wire::Replay(source),
+            None => Wire::Http(
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .timeout(self.timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|source| GravityZoneError::Setup {
+                        detail: crate::error::chain(&source),
+                        source,
+                    })?,
+            ),
+        };
         let redactor = Redactor::new(self.api_key.expose_secret());
         let inner = Inner {
-            http,
+            wire,
+            observer: self.observer,
             licensing_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Licensing.path()),
             network_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Network.path()),
             companies_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Companies.path()),

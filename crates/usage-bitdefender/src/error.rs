@@ -155,16 +155,18 @@ pub enum GravityZoneError {
     },
 
     /// The request could not be sent or the answer could not be read (connection refused, reset,
-    /// TLS failure, a body cut off mid-way), on every attempt.
+    /// TLS failure, a body cut off mid-way), on every attempt; in replay, the recorded exchange
+    /// was such a failure.
     #[error("could not reach GravityZone for {method}: {detail}")]
     Transport {
         /// The call.
         method: &'static str,
         /// The error and its causes, on one line.
         detail: String,
-        /// The underlying error.
+        /// The underlying error; `None` when the failure was replayed (see
+        /// [`ExchangeOutcome::Failed`](crate::ExchangeOutcome::Failed)).
         #[source]
-        source: reqwest::Error,
+        source: Option<reqwest::Error>,
     },
 
     /// The caller passed something the client cannot send (an empty id, a bad month, a bad URL,

@@ -12,6 +12,10 @@
 //! - Failures are one [`GravityZoneError`], which keeps the call, the HTTP status, the JSON-RPC
 //!   code, message and `data.details`, and for bodies that do not decode the JSON path. The API
 //!   key appears in no error, log line or `Debug` output.
+//! - Record and replay ([`exchange`]): an [`ExchangeObserver`] set with
+//!   [`GravityZoneClientBuilder::observer`] sees every attempt's request and raw answer; an
+//!   [`ExchangeSource`] set with [`GravityZoneClientBuilder::replay`] answers instead of the
+//!   network, so a recorded run can be repeated offline.
 //!
 //! Payloads are the generated types of [`usage_models::bitdefender`] (re-exported as
 //! [`models`]); the JSON-RPC envelope is written by hand here.
@@ -43,6 +47,7 @@ mod call;
 mod client;
 mod decode;
 mod error;
+pub mod exchange;
 mod month;
 mod rate_limit;
 mod redact;
@@ -53,6 +58,7 @@ mod tree;
 pub use client::{GravityZoneClient, GravityZoneClientBuilder};
 pub use decode::MonthlyUsageOutcome;
 pub use error::GravityZoneError;
+pub use exchange::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
 pub use month::TargetMonth;
 pub use tree::GzCompany;
 /// The generated GravityZone payload types this client returns.

@@ -45,6 +45,17 @@ impl Redactor {
         out
     }
 
+    /// `bytes` with the key replaced by `[REDACTED]`, byte for byte: everything else (invalid
+    /// UTF-8, whitespace, key order) stays as it was. Usually nothing is replaced and `bytes`
+    /// comes back unchanged.
+    pub(crate) fn scrub_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        let mut out = bytes;
+        for needle in &self.needles {
+            out = replace_bytes(out, needle.expose_secret().as_bytes(), b"[REDACTED]");
+        }
+        out
+    }
+
     /// `value` with the key removed from every string and object key in it.
     pub(crate) fn scrub_value(&self, value: serde_json::Value) -> serde_json::Value {
         use serde_json::Value;
@@ -99,6 +110,25 @@ impl Redactor {
     }
 }
 
+/// `haystack` with every occurrence of `needle` replaced by `with` (left to right, no overlaps).
+fn replace_bytes(haystack: Vec<u8>, needle: &[u8], with: &[u8]) -> Vec<u8> {
+    if needle.is_empty() || !haystack.windows(needle.len()).any(|w| w == needle) {
+        return haystack;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack.as_slice();
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(with);
+            rest = rest.get(needle.len()..).unwrap_or_default();
+        } else if let Some((first, tail)) = rest.split_first() {
+            out.push(*first);
+            rest = tail;
+        }
+    }
+    out
+}
+
 /// Standard base64 with padding (what HTTP Basic uses).
 fn base64(input: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -150,6 +180,19 @@ mod tests {
             r.scrub_value(v),
             serde_json::json!({"details": "bad [REDACTED]", "[REDACTED]": ["[REDACTED]", 1]})
         );
+    }
+
+    #[test]
+    fn scrubs_bytes_in_place_and_keeps_the_rest() {
+        let r = Redactor::new("secret-key");
+        let clean = b"{\"a\": 1,\n \xff}".to_vec();
+        assert_eq!(r.scrub_bytes(clean.clone()), clean);
+        assert_eq!(
+            r.scrub_bytes(b"\xffkey secret-keysecret-key; Basic c2VjcmV0LWtleTo=\n".to_vec()),
+            b"\xffkey [REDACTED][REDACTED]; Basic [REDACTED]\n".to_vec()
+        );
+        assert_eq!(r.scrub_bytes(b"secret-ke".to_vec()), b"secret-ke".to_vec());
+        assert_eq!(r.scrub_bytes(Vec::new()), Vec::<u8>::new());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use futures::Stream;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use futures::{Stream, StreamExt};
+use usage_models::bitdefender::CompanyListEntry;
 
 use crate::rpc::INVALID_PARAMS;
 use crate::{GravityZoneClient, GravityZoneError};
@@ -44,6 +47,15 @@ impl GravityZoneClient {
     }
 }
 
+/// How many getCompaniesList calls a walk keeps on the wire (its limiter still paces them).
+const LISTINGS_IN_FLIGHT: usize = 8;
+
+/// The answer to one getCompaniesList call.
+type ListingAnswer = Result<Vec<CompanyListEntry>, GravityZoneError>;
+
+/// A finished listing: the parent, its depth and the answer.
+type Listing = (String, u32, ListingAnswer);
+
 /// The state of a walk.
 struct TreeWalk<'a> {
     client: &'a GravityZoneClient,
@@ -53,6 +65,8 @@ struct TreeWalk<'a> {
     stopped: bool,
     /// Companies whose children are still to be listed: (id, depth).
     to_list: VecDeque<(String, u32)>,
+    /// getCompaniesList calls on the wire: (parent, depth, answer).
+    in_flight: FuturesUnordered<BoxFuture<'a, Listing>>,
     /// Items found but not yet yielded.
     ready: VecDeque<Result<GzCompany, GravityZoneError>>,
     /// Every company id yielded so far.
@@ -66,6 +80,7 @@ impl<'a> TreeWalk<'a> {
             started: false,
             stopped: false,
             to_list: VecDeque::new(),
+            in_flight: FuturesUnordered::new(),
             ready: VecDeque::new(),
             seen: HashSet::new(),
         }
@@ -85,8 +100,20 @@ impl<'a> TreeWalk<'a> {
                 self.root().await;
                 continue;
             }
-            let (parent, depth) = self.to_list.pop_front()?;
-            self.children(parent, depth).await;
+            // Keep several listings on the wire: with latency, one at a time would make the
+            // walk (not the licensing limiter) the slowest part of a collection.
+            while self.in_flight.len() < LISTINGS_IN_FLIGHT {
+                let Some((parent, depth)) = self.to_list.pop_front() else {
+                    break;
+                };
+                let client = self.client;
+                self.in_flight.push(Box::pin(async move {
+                    let answer = client.companies_list(Some(&parent)).await;
+                    (parent, depth, answer)
+                }));
+            }
+            let (parent, depth, answer) = self.in_flight.next().await?;
+            self.children(parent, depth, answer);
         }
     }
 
@@ -123,9 +150,9 @@ impl<'a> TreeWalk<'a> {
         }
     }
 
-    /// The children of `parent`, queued to be listed in turn.
-    async fn children(&mut self, parent: String, depth: u32) {
-        match self.client.companies_list(Some(&parent)).await {
+    /// The children of `parent` from its listing, queued to be listed in turn.
+    fn children(&mut self, parent: String, depth: u32, answer: ListingAnswer) {
+        match answer {
             Ok(children) => {
                 for child in children {
                     if !self.seen.insert(child.id.clone()) {

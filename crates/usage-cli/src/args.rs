@@ -10,7 +10,8 @@ use usage_core::Month;
 /// Credentials come from the environment (ESET_MSP_USERNAME, ESET_MSP_PASSWORD,
 /// GRAVITYZONE_API_KEY, and the *_API_URL variables) or the config file, never from arguments.
 /// Exit status: 0 everything collected; 3 partial (failures listed); 1 nothing usable (bad
-/// configuration, credentials or input); 2 bad arguments.
+/// configuration, credentials or input); 2 bad arguments; 4 (drift only) the recorded answers
+/// differ from the schemas.
 #[derive(Debug, Parser)]
 #[command(name = "msp-usage", version, about, long_about)]
 pub(crate) struct Cli {
@@ -37,6 +38,9 @@ pub(crate) enum Command {
     Schema,
     /// Serve the emulator of both vendor APIs on loopback, in the foreground, until interrupted.
     Sandbox(SandboxArgs),
+    /// Report how the answers recorded with `collect --record DIR` differ from schemas/
+    /// (exit 0: no drift, 4: drift found, 1: error).
+    Drift(DriftArgs),
 }
 
 /// Which vendors to query.
@@ -107,9 +111,37 @@ pub(crate) struct CollectArgs {
     /// Leave records whose quantity is zero out of the output (totals are unchanged).
     #[arg(long)]
     pub(crate) skip_zero: bool,
+    /// Also keep every raw vendor answer of the run in DIR (one file per call and page, plus
+    /// DIR/index.json); passwords, API keys and tokens are never written.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    pub(crate) record: Option<PathBuf>,
+    /// Run the same collection from a directory written by --record, with no network
+    /// (the month defaults to the recorded one).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["record", "sandbox"])]
+    pub(crate) replay: Option<PathBuf>,
     /// Vendor selection, format and sandbox.
     #[command(flatten)]
     pub(crate) vendors: VendorOptions,
+}
+
+/// Output formats of `drift`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DriftFormat {
+    /// A readable summary.
+    Table,
+    /// The report as one JSON object.
+    Json,
+}
+
+/// `msp-usage drift`.
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    /// A directory written by `collect --record`.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: DriftFormat,
 }
 
 /// `msp-usage companies`.
@@ -150,4 +182,8 @@ pub(crate) struct SandboxArgs {
     /// How slow an injected slow answer is, in milliseconds.
     #[arg(long, default_value_t = 35_000)]
     pub(crate) slow_ms: u64,
+    /// Answer with undocumented fields and one changed type, as a vendor changing its API
+    /// would (to try `collect --record` and `drift`).
+    #[arg(long)]
+    pub(crate) drift: bool,
 }

@@ -321,8 +321,20 @@ pub(crate) async fn gravityzone(
             return out;
         }
     };
-    let tree = client.company_tree();
-    pin_mut!(tree);
+    // The walk runs in a task of its own, so listing the tree never waits for usage calls
+    // (and the walk's last listings never trail behind the last usage call).
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let walker = client.clone();
+    let walk = tokio::spawn(async move {
+        let tree = walker.company_tree();
+        pin_mut!(tree);
+        while let Some(item) = tree.next().await {
+            if sender.send(item).is_err() {
+                break;
+            }
+        }
+    });
+    let mut tree = stream::poll_fn(move |cx| receiver.poll_recv(cx));
     let first = match tree.next().await {
         Some(Ok(company)) => company,
         Some(Err(e)) => {
@@ -380,6 +392,14 @@ pub(crate) async fn gravityzone(
                 GzOutcome::Failed(failure) => out.failures.push(failure),
             }
         }
+    }
+    if let Err(e) = walk.await {
+        out.failures.push(Failure {
+            vendor: Vendor::Bitdefender,
+            company_id: None,
+            company_name: None,
+            message: format!("GravityZone company tree walk stopped unexpectedly: {e}"),
+        });
     }
     bar.finish();
     out

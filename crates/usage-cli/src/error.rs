@@ -65,6 +65,14 @@ pub enum CliError {
         /// Why.
         reason: String,
     },
+    /// A recording directory (`--record`, `--replay`, `drift`) cannot be used.
+    #[error("{path}: {reason}")]
+    Recording {
+        /// The directory or file.
+        path: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// The embedded sandbox could not start.
     #[error("cannot start the sandbox: {0}")]
     Sandbox(String),

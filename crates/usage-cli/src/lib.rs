@@ -8,10 +8,12 @@ mod args;
 mod collect;
 mod companies;
 mod config;
+mod drift;
 mod error;
 mod logging;
 mod output;
 mod progress;
+mod recording;
 mod run;
 mod sandbox;
 

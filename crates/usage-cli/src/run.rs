@@ -2,22 +2,27 @@
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use clap::error::ErrorKind;
+use secrecy::{ExposeSecret, SecretString};
 use usage_bitdefender::GravityZoneClient;
 use usage_core::{EsetReportKind, Month, Vendor};
 use usage_eset::EsetClient;
 
 use crate::args::{
-    Cli, CollectArgs, Command, CompaniesArgs, EsetReportArg, Format, VendorArg, VendorOptions,
+    Cli, CollectArgs, Command, CompaniesArgs, DriftArgs, DriftFormat, EsetReportArg, Format,
+    VendorArg, VendorOptions,
 };
 use crate::collect::{self, Collection, Request, VendorResult};
-use crate::config::{self, Settings};
+use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
-use crate::{companies, logging, output, sandbox};
+use crate::recording::{Hook, Recorder, Replay};
+use crate::{companies, drift, logging, output, sandbox};
 
 /// Runs `msp-usage` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
@@ -95,7 +100,33 @@ async fn dispatch(cli: Cli) -> Result<ExitStatus, CliError> {
         }
         Command::Collect(args) => collect_command(cli.config.as_deref(), args).await,
         Command::Companies(args) => companies_command(cli.config.as_deref(), args).await,
+        Command::Drift(args) => drift_command(&args),
     }
+}
+
+fn drift_command(args: &DriftArgs) -> Result<ExitStatus, CliError> {
+    let report = drift::check_dir(&args.dir)?;
+    write_output(None, |out| match args.format {
+        DriftFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
+        }
+        DriftFormat::Table => drift::write_table(out, &report),
+    })?;
+    Ok(if report.drift {
+        ExitStatus::Drift
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Where a run's answers come from and where they go, besides the network.
+#[derive(Default)]
+struct Hooks {
+    /// `--record DIR`.
+    record: Option<PathBuf>,
+    /// `--replay DIR`, loaded.
+    replay: Option<Arc<Replay>>,
 }
 
 /// The vendors a run talks to, with built clients.
@@ -106,10 +137,22 @@ struct Clients {
 
 /// Resolves settings (or starts the sandbox), picks the vendors and builds their clients.
 async fn prepare(
-    config_path: Option<&std::path::Path>,
+    config_path: Option<&Path>,
     options: &VendorOptions,
-) -> Result<(Option<usage_sandbox::Sandbox>, Clients), CliError> {
-    let settings = config::load(config_path)?;
+    hooks: &Hooks,
+) -> Result<
+    (
+        Option<usage_sandbox::Sandbox>,
+        Clients,
+        Option<Arc<Recorder>>,
+    ),
+    CliError,
+> {
+    let settings = match &hooks.replay {
+        // A replay needs no configuration: every answer comes from the recording.
+        Some(replay) => replay_settings(replay),
+        None => config::load(config_path)?,
+    };
     let (embedded, settings) = if options.sandbox {
         let (sandbox, settings) = sandbox::start_embedded(settings.timeout).await?;
         (Some(sandbox), settings)
@@ -128,43 +171,122 @@ async fn prepare(
             settings.source
         )));
     }
+    let recorder = match &hooks.record {
+        Some(dir) => {
+            let secrets = settings
+                .eset
+                .iter()
+                .map(|e| e.password.expose_secret().to_string())
+                .chain(
+                    settings
+                        .gravityzone
+                        .iter()
+                        .map(|g| g.api_key.expose_secret().to_string()),
+                )
+                .collect();
+            Some(Arc::new(Recorder::create(dir, secrets)?))
+        }
+        None => None,
+    };
     let eset = if want_eset {
-        Some(build_eset(&settings)?)
+        Some(build_eset(
+            &settings,
+            recorder.as_ref(),
+            hooks.replay.as_ref(),
+        )?)
     } else {
         None
     };
     let gravityzone = if want_gz {
-        Some(build_gravityzone(&settings)?)
+        Some(build_gravityzone(
+            &settings,
+            recorder.as_ref(),
+            hooks.replay.as_ref(),
+        )?)
     } else {
         None
     };
-    Ok((embedded, Clients { eset, gravityzone }))
+    Ok((embedded, Clients { eset, gravityzone }, recorder))
 }
 
-fn build_eset(settings: &Settings) -> Result<EsetClient, CliError> {
+/// Settings of a replay: the vendors the recording holds, with placeholder credentials (no
+/// request leaves the process).
+fn replay_settings(replay: &Replay) -> Settings {
+    Settings {
+        eset: replay.has_vendor("eset").then(|| EsetSettings {
+            url: config::ESET_DEFAULT_URL.to_string(),
+            username: "replay".to_string(),
+            password: SecretString::from("replay"),
+        }),
+        gravityzone: replay
+            .has_vendor("bitdefender")
+            .then(|| GravityZoneSettings {
+                url: config::GRAVITYZONE_DEFAULT_URL.to_string(),
+                api_key: SecretString::from("replay"),
+            }),
+        timeout: std::time::Duration::from_secs(30),
+        source: "the recording".to_string(),
+    }
+}
+
+fn build_eset(
+    settings: &Settings,
+    recorder: Option<&Arc<Recorder>>,
+    replay: Option<&Arc<Replay>>,
+) -> Result<EsetClient, CliError> {
     let eset = settings.eset.as_ref().ok_or_else(|| {
         CliError::Config(format!(
             "ESET credentials are missing: set ESET_MSP_USERNAME and ESET_MSP_PASSWORD (in {})",
             settings.source
         ))
     })?;
-    EsetClient::builder(eset.username.clone(), eset.password.clone())
+    let mut builder = EsetClient::builder(eset.username.clone(), eset.password.clone())
         .base_url(eset.url.clone())
-        .timeout(settings.timeout)
+        .timeout(settings.timeout);
+    if let Some(recorder) = recorder {
+        builder = builder.observer(Arc::new(Hook {
+            vendor: "eset",
+            inner: recorder.clone(),
+        }));
+    }
+    if let Some(replay) = replay {
+        builder = builder.replay(Arc::new(Hook {
+            vendor: "eset",
+            inner: replay.clone(),
+        }));
+    }
+    builder
         .build()
         .map_err(|e| CliError::Config(format!("ESET: {e}")))
 }
 
-fn build_gravityzone(settings: &Settings) -> Result<GravityZoneClient, CliError> {
+fn build_gravityzone(
+    settings: &Settings,
+    recorder: Option<&Arc<Recorder>>,
+    replay: Option<&Arc<Replay>>,
+) -> Result<GravityZoneClient, CliError> {
     let gz = settings.gravityzone.as_ref().ok_or_else(|| {
         CliError::Config(format!(
             "GravityZone credentials are missing: set GRAVITYZONE_API_KEY (in {})",
             settings.source
         ))
     })?;
-    GravityZoneClient::builder(gz.api_key.clone())
+    let mut builder = GravityZoneClient::builder(gz.api_key.clone())
         .base_url(gz.url.clone())
-        .timeout(settings.timeout)
+        .timeout(settings.timeout);
+    if let Some(recorder) = recorder {
+        builder = builder.observer(Arc::new(Hook {
+            vendor: "bitdefender",
+            inner: recorder.clone(),
+        }));
+    }
+    if let Some(replay) = replay {
+        builder = builder.replay(Arc::new(Hook {
+            vendor: "bitdefender",
+            inner: replay.clone(),
+        }));
+    }
+    builder
         .build()
         .map_err(|e| CliError::Config(format!("GravityZone: {e}")))
 }
@@ -181,14 +303,26 @@ fn pick_format(flag: Option<Format>, to_file: bool) -> Format {
 }
 
 async fn collect_command(
-    config_path: Option<&std::path::Path>,
+    config_path: Option<&Path>,
     args: CollectArgs,
 ) -> Result<ExitStatus, CliError> {
+    let hooks = Hooks {
+        record: args.record.clone(),
+        replay: match &args.replay {
+            Some(dir) => Some(Arc::new(Replay::load(dir)?)),
+            None => None,
+        },
+    };
+    let recorded_month = hooks
+        .replay
+        .as_ref()
+        .and_then(|r| r.month().parse::<Month>().ok());
     let month = args
         .month
+        .or(recorded_month)
         .unwrap_or_else(|| Month::last_closed(chrono::Local::now().date_naive()));
     let format = pick_format(args.vendors.format, args.output.is_some());
-    let (embedded, clients) = prepare(config_path, &args.vendors).await?;
+    let (embedded, clients, recorder) = prepare(config_path, &args.vendors, &hooks).await?;
     let request = Request {
         month,
         companies: args.companies.iter().cloned().collect::<BTreeSet<_>>(),
@@ -228,6 +362,11 @@ async fn collect_command(
         sandbox.shutdown().await;
     }
 
+    if let Some(recorder) = &recorder {
+        let count = recorder.finish(&month.to_string())?;
+        tracing::info!(count, "recorded the vendors' answers");
+    }
+
     let results: Vec<(Vendor, VendorResult)> = eset_result.into_iter().chain(gz_result).collect();
     let fatal: Vec<String> = results
         .iter()
@@ -260,11 +399,11 @@ async fn collect_command(
 }
 
 async fn companies_command(
-    config_path: Option<&std::path::Path>,
+    config_path: Option<&Path>,
     args: CompaniesArgs,
 ) -> Result<ExitStatus, CliError> {
     let format = pick_format(args.vendors.format, false);
-    let (embedded, clients) = prepare(config_path, &args.vendors).await?;
+    let (embedded, clients, _) = prepare(config_path, &args.vendors, &Hooks::default()).await?;
     let eset = async {
         match &clients.eset {
             Some(c) => Some(companies::eset(c).await),
@@ -307,7 +446,7 @@ async fn companies_command(
 
 /// Writes to `path` or standard output, mapping I/O errors to one clear line.
 fn write_output(
-    path: Option<&std::path::Path>,
+    path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     let target = path.map_or_else(

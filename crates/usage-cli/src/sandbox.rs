@@ -48,6 +48,7 @@ pub(crate) async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
         fault_seed: args.fault_seed,
         fail_company: args.fail_company.clone(),
         slow_response: Duration::from_millis(args.slow_ms),
+        drift: args.drift,
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start_on(config, args.port)
@@ -58,6 +59,10 @@ pub(crate) async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
     }
     eprintln!("msp-usage sandbox: serving both vendor APIs; press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
+    // What was asked of it, per endpoint: handy to check how many calls a client made.
+    for (endpoint, count) in sandbox.request_counts() {
+        eprintln!("{count:>8}  {endpoint}");
+    }
     sandbox.shutdown().await;
     Ok(())
 }

@@ -13,7 +13,8 @@ use usage_models::eset::UserCurrentResponse;
 
 use crate::auth::Auth;
 use crate::error::EsetError;
-use crate::transport::{Call, Failure, Next, Transport, USER_AGENT_VALUE};
+use crate::exchange::{ExchangeObserver, ExchangeSource};
+use crate::transport::{Backend, Call, Failure, Next, Transport, USER_AGENT_VALUE};
 
 /// Async client of the ESET MSP Administrator 2 REST API.
 ///
@@ -39,6 +40,8 @@ impl fmt::Debug for EsetClient {
             .field("timeout", &t.timeout)
             .field("requests_per_second", &t.requests_per_second)
             .field("max_attempts", &t.max_attempts)
+            .field("replay", &t.is_replay())
+            .field("observed", &t.is_observed())
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +60,8 @@ impl EsetClient {
             requests_per_second: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
             max_attempts: 5,
             http: None,
+            observer: None,
+            replay: None,
         }
     }
 
@@ -127,6 +132,8 @@ pub struct EsetClientBuilder {
     requests_per_second: NonZeroU32,
     max_attempts: u32,
     http: Option<reqwest::Client>,
+    observer: Option<Arc<dyn ExchangeObserver>>,
+    replay: Option<Arc<dyn ExchangeSource>>,
 }
 
 impl fmt::Debug for EsetClientBuilder {
@@ -137,6 +144,8 @@ impl fmt::Debug for EsetClientBuilder {
             .field("timeout", &self.timeout)
             .field("requests_per_second", &self.requests_per_second)
             .field("max_attempts", &self.max_attempts)
+            .field("observer", &self.observer)
+            .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
 }
@@ -179,6 +188,25 @@ impl EsetClientBuilder {
         self
     }
 
+    /// Hands every exchange (each attempt of each call, retries and token calls included) to
+    /// `observer`, in the order the answers arrive, with the password and the tokens replaced
+    /// by `"[REDACTED]"`: what `msp-usage collect --record` writes. Works in replay mode too.
+    pub fn observer(mut self, observer: Arc<dyn ExchangeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Replay mode: `source` answers every request instead of the network (no socket is
+    /// opened; [`http_client`](Self::http_client) is then unused). The answers go through the
+    /// same status, retry, decode and token handling as real ones, but the rate limit and the
+    /// waits between retries are skipped. The replayed access token is `"[REDACTED]"`, not a
+    /// JWT, so it is given the fallback lifetime of 60 s; a `Token/Renew` answered with
+    /// [`Failed`](crate::ExchangeOutcome::Failed) falls back to `Token/Get`, as over HTTP.
+    pub fn replay(mut self, source: Arc<dyn ExchangeSource>) -> Self {
+        self.replay = Some(source);
+        self
+    }
+
     /// Checks the settings and builds the client. Sends nothing: the first call logs in.
     pub fn build(self) -> Result<EsetClient, EsetError> {
         if self.username.trim().is_empty() {
@@ -192,20 +220,24 @@ impl EsetClientBuilder {
             ));
         }
         let base_url = check_base_url(&self.base_url)?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(USER_AGENT_VALUE)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| EsetError::Transport {
-                    call: "(client setup)".to_owned(),
-                    message: e.to_string(),
-                    attempts: 0,
-                })?,
+        let backend = match (self.replay, self.http) {
+            (Some(source), _) => Backend::Replay(source),
+            (None, Some(http)) => Backend::Http(http),
+            (None, None) => Backend::Http(
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT_VALUE)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| EsetError::Transport {
+                        call: "(client setup)".to_owned(),
+                        message: e.to_string(),
+                        attempts: 0,
+                    })?,
+            ),
         };
         let transport = Transport::new(
-            http,
+            backend,
+            self.observer,
             base_url,
             self.timeout,
             self.max_attempts,

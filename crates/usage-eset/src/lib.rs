@@ -14,6 +14,11 @@
 //! All failures are one error type, [`EsetError`]. The password and the tokens are kept in
 //! [`secrecy::SecretString`] and never appear in errors, logs or `Debug` output.
 //!
+//! For `msp-usage collect --record` / `--replay`, the [`exchange`] hooks hand every request
+//! and its answer to an [`ExchangeObserver`] (with the password and tokens redacted), or take
+//! the answers from an [`ExchangeSource`] instead of the network
+//! ([`EsetClientBuilder::observer`], [`EsetClientBuilder::replay`]).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), usage_eset::EsetError> {
 //! use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
@@ -37,6 +42,7 @@ mod client;
 mod clock;
 mod company;
 mod error;
+pub mod exchange;
 mod jwt;
 mod paging;
 mod report;
@@ -45,5 +51,6 @@ mod transport;
 pub use client::{EsetClient, EsetClientBuilder};
 pub use company::EsetCompany;
 pub use error::EsetError;
+pub use exchange::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
 pub use report::{DateRange, ReportKind, ReportScope, UsageReportPage, UsageReportRequest};
 pub use usage_models::eset::{UsageCompany, UsageReportResponse, UserCurrentResponse};

@@ -1,6 +1,7 @@
 //! Sending one call: rate limit, HTTP, classification of the answer, decoding, retries.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +11,6 @@ use governor::clock::Clock as _;
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
-use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
 };
@@ -20,6 +20,10 @@ use usage_models::eset::{EsetErrorResponse, EsetErrorResponseCode, EsetErrorResp
 
 use crate::clock::TokioClock;
 use crate::error::EsetError;
+use crate::exchange::{
+    Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource, TIMEOUT_PREFIX, redact_request,
+    redact_token_answer,
+};
 
 /// `User-Agent` of every request.
 pub(crate) const USER_AGENT_VALUE: &str = concat!("msp-usage/", env!("CARGO_PKG_VERSION"));
@@ -57,6 +61,8 @@ pub(crate) struct Call {
     pub(crate) method: Method,
     /// Serialized JSON body (POST only).
     pub(crate) body: Vec<u8>,
+    /// The body as an [`Exchange`] shows it: JSON with secrets redacted, `Null` for a GET.
+    pub(crate) request: serde_json::Value,
     /// A token call: its bodies may hold secrets, so they are never quoted.
     pub(crate) secret_bodies: bool,
 }
@@ -68,19 +74,24 @@ impl Call {
             path: path.to_owned(),
             method: Method::Get,
             body: Vec::new(),
+            request: serde_json::Value::Null,
             secret_bodies: false,
         }
     }
 
     /// A POST call with `body` serialized as JSON.
     pub(crate) fn post<B: serde::Serialize>(path: &str, body: &B) -> Result<Self, EsetError> {
-        let body = serde_json::to_vec(body).map_err(|e| {
+        let encode_error = |e: serde_json::Error| {
             EsetError::InvalidInput(format!("could not encode the body of {path}: {e}"))
-        })?;
+        };
+        let body = serde_json::to_vec(body).map_err(encode_error)?;
+        // Read back from the bytes sent, so the exchange shows exactly what went out.
+        let request = serde_json::from_slice(&body).map_err(encode_error)?;
         Ok(Self {
             path: path.to_owned(),
             method: Method::Post,
             body,
+            request: redact_request(request),
             secret_bodies: false,
         })
     }
@@ -128,9 +139,34 @@ impl Failure {
     }
 }
 
+/// Where requests go.
+pub(crate) enum Backend {
+    /// Over HTTP, through this client.
+    Http(reqwest::Client),
+    /// To a replay source: nothing is sent, nothing waits.
+    Replay(Arc<dyn ExchangeSource>),
+}
+
+/// An HTTP answer, as received (before any redaction).
+struct Answer {
+    status: u16,
+    /// The `Retry-After` header, verbatim.
+    retry_after: Option<String>,
+    body: Vec<u8>,
+}
+
+/// No answer: the failure to surface, and what an observer is told.
+struct NoAnswer {
+    failure: Failure,
+    /// Never holds a secret: made of the HTTP stack's messages, which name the URL at most.
+    message: String,
+}
+
 /// Settings and shared state of the HTTP side; one per client, shared by its clones.
 pub(crate) struct Transport {
-    pub(crate) http: reqwest::Client,
+    backend: Backend,
+    /// Sees every exchange, if set.
+    observer: Option<Arc<dyn ExchangeObserver>>,
     /// Base URL without a trailing slash.
     pub(crate) base_url: String,
     /// Per-request timeout; zero means none.
@@ -143,7 +179,8 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(
-        http: reqwest::Client,
+        backend: Backend,
+        observer: Option<Arc<dyn ExchangeObserver>>,
         base_url: String,
         timeout: Duration,
         max_attempts: u32,
@@ -153,7 +190,8 @@ impl Transport {
         let limiter =
             RateLimiter::direct_with_clock(governor::Quota::per_second(requests_per_second), clock);
         Self {
-            http,
+            backend,
+            observer,
             base_url,
             timeout,
             max_attempts,
@@ -161,6 +199,16 @@ impl Transport {
             clock,
             limiter,
         }
+    }
+
+    /// True when answers come from a replay source instead of the network.
+    pub(crate) fn is_replay(&self) -> bool {
+        matches!(self.backend, Backend::Replay(_))
+    }
+
+    /// True when an observer is set.
+    pub(crate) fn is_observed(&self) -> bool {
+        self.observer.is_some()
     }
 
     /// Waits (on tokio's clock) until the rate limiter lets one more request through.
@@ -173,7 +221,8 @@ impl Transport {
 
     /// Runs `attempt` (given the attempt number, from 1) until it succeeds, fails in a way
     /// that is not retried, or `max_attempts` attempts were made, backing off exponentially
-    /// with jitter between attempts, or as long as the server's `Retry-After` says.
+    /// with jitter between attempts, or as long as the server's `Retry-After` says. In replay
+    /// mode nothing waits between attempts.
     pub(crate) async fn with_retries<T, F, Fut>(
         &self,
         call: &str,
@@ -184,6 +233,7 @@ impl Transport {
         Fut: Future<Output = Result<T, Failure>>,
     {
         let count = AtomicU32::new(0);
+        let replay = self.is_replay();
         let backoff = ExponentialBuilder::default()
             .with_min_delay(MIN_BACKOFF)
             .with_max_delay(MAX_BACKOFF)
@@ -198,6 +248,8 @@ impl Transport {
             .adjust(|f: &Failure, delay| match (f.next, delay) {
                 // The backoff is used up: stop, whatever the server asked for.
                 (_, None) => None,
+                // A replay is as fast as its source.
+                (_, Some(_)) if replay => Some(Duration::ZERO),
                 (Next::Retry(Some(after)), Some(_)) => Some(after),
                 (_, Some(d)) => Some(d),
             })
@@ -213,18 +265,67 @@ impl Transport {
     }
 
     /// Sends `call` once (after the rate limiter allows it) and decodes a 2xx answer as `T`.
+    /// In replay mode the source answers instead, with no rate limit. Either way the observer,
+    /// if any, sees the exchange (token answers redacted) before the answer is handled.
     pub(crate) async fn send_once<T: DeserializeOwned>(
         &self,
         call: &Call,
         bearer: Option<&SecretString>,
         attempt: u32,
     ) -> Result<T, Failure> {
-        self.rate_limit().await;
+        let received = match &self.backend {
+            Backend::Http(http) => {
+                self.rate_limit().await;
+                self.send_http(http, call, bearer, attempt).await
+            }
+            Backend::Replay(source) => {
+                tracing::debug!(call = %call.path, attempt, "replaying ESET call");
+                match source.answer(&call.path, &call.request) {
+                    ExchangeOutcome::Response {
+                        status,
+                        retry_after,
+                        body,
+                    } => Ok(Answer {
+                        status,
+                        retry_after,
+                        body,
+                    }),
+                    ExchangeOutcome::Failed { error } => Err(NoAnswer {
+                        failure: self.replayed_failure(call, &error, attempt),
+                        message: error,
+                    }),
+                }
+            }
+        };
+        self.observe(call, &received);
+        let answer = received.map_err(|n| n.failure)?;
+        tracing::debug!(call = %call.path, status = answer.status, bytes = answer.body.len(), "ESET answered");
+        if (200..300).contains(&answer.status) {
+            decode(call, &answer.body, attempt)
+        } else {
+            let retry_after = answer.retry_after.as_deref().and_then(parse_retry_after);
+            Err(http_failure(
+                call,
+                answer.status,
+                retry_after,
+                &answer.body,
+                attempt,
+            ))
+        }
+    }
+
+    /// Sends `call` over HTTP and reads the whole answer.
+    async fn send_http(
+        &self,
+        http: &reqwest::Client,
+        call: &Call,
+        bearer: Option<&SecretString>,
+        attempt: u32,
+    ) -> Result<Answer, NoAnswer> {
         let url = format!("{}/{}", self.base_url, call.path);
         let mut request = match call.method {
-            Method::Get => self.http.get(&url),
-            Method::Post => self
-                .http
+            Method::Get => http.get(&url),
+            Method::Post => http
                 .post(&url)
                 .header(CONTENT_TYPE, "application/json")
                 .body(call.body.clone()),
@@ -237,12 +338,13 @@ impl Transport {
         }
         if let Some(token) = bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| {
-                    Failure::stop(EsetError::InvalidInput(
+                .map_err(|_| NoAnswer {
+                    failure: Failure::stop(EsetError::InvalidInput(
                         "ESET issued an access token that cannot be sent in a header; log in \
                          again later"
                             .to_owned(),
-                    ))
+                    )),
+                    message: "the access token cannot be sent in a header".to_owned(),
                 })?;
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
@@ -253,49 +355,113 @@ impl Transport {
             .send()
             .await
             .map_err(|e| self.reqwest_failure(call, &e, attempt))?;
-        let status = response.status();
-        let retry_after = retry_after(response.headers());
+        let status = response.status().as_u16();
+        let retry_after = retry_after_header(response.headers());
         let body = read_body(response).await.map_err(|e| match e {
             BodyError::Http(e) => self.reqwest_failure(call, &e, attempt),
-            BodyError::TooLarge => Failure::stop(EsetError::Decode {
-                call: call.path.clone(),
-                path: ".".to_owned(),
-                message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-                snippet: String::new(),
-                attempts: attempt,
-            }),
+            BodyError::TooLarge => {
+                let message = format!("the body is larger than {MAX_BODY_BYTES} bytes");
+                NoAnswer {
+                    failure: Failure::stop(EsetError::Decode {
+                        call: call.path.clone(),
+                        path: ".".to_owned(),
+                        message: message.clone(),
+                        snippet: String::new(),
+                        attempts: attempt,
+                    }),
+                    message,
+                }
+            }
         })?;
-        tracing::debug!(call = %call.path, status = status.as_u16(), bytes = body.len(), "ESET answered");
-        if status.is_success() {
-            decode(call, &body, attempt)
-        } else {
-            Err(http_failure(call, status, retry_after, &body, attempt))
-        }
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Hands the exchange to the observer, if there is one; token answers are redacted.
+    fn observe(&self, call: &Call, received: &Result<Answer, NoAnswer>) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let outcome = match received {
+            Ok(answer) => ExchangeOutcome::Response {
+                status: answer.status,
+                retry_after: answer.retry_after.clone(),
+                body: if call.secret_bodies {
+                    redact_token_answer(&answer.body)
+                } else {
+                    answer.body.clone()
+                },
+            },
+            Err(no_answer) => ExchangeOutcome::Failed {
+                error: no_answer.message.clone(),
+            },
+        };
+        observer.observe(&Exchange {
+            call: call.path.clone(),
+            request: call.request.clone(),
+            outcome,
+            at: SystemTime::now(),
+        });
     }
 
     /// Classifies an error of the HTTP stack: timeouts and connection trouble are retried.
-    fn reqwest_failure(&self, call: &Call, error: &reqwest::Error, attempt: u32) -> Failure {
+    fn reqwest_failure(&self, call: &Call, error: &reqwest::Error, attempt: u32) -> NoAnswer {
         if error.is_timeout() {
-            return Failure::retry(
-                EsetError::Timeout {
-                    call: call.path.clone(),
-                    timeout: self.timeout,
-                    attempts: attempt,
-                },
-                None,
-            );
+            return NoAnswer {
+                failure: Failure::retry(
+                    EsetError::Timeout {
+                        call: call.path.clone(),
+                        timeout: self.timeout,
+                        attempts: attempt,
+                    },
+                    None,
+                ),
+                message: timeout_message(self.timeout),
+            };
         }
+        let message = error_chain(error);
         let transport = EsetError::Transport {
             call: call.path.clone(),
-            message: error_chain(error),
+            message: message.clone(),
             attempts: attempt,
         };
-        if error.is_builder() || error.is_redirect() {
+        let failure = if error.is_builder() || error.is_redirect() {
             Failure::stop(transport)
         } else {
             Failure::retry(transport, None)
-        }
+        };
+        NoAnswer { failure, message }
     }
+
+    /// The failure for a replayed [`ExchangeOutcome::Failed`]: a timeout if its message says
+    /// so, else a connection error; both are retried, as over the network.
+    fn replayed_failure(&self, call: &Call, error: &str, attempt: u32) -> Failure {
+        let error = if error.starts_with(TIMEOUT_PREFIX) {
+            EsetError::Timeout {
+                call: call.path.clone(),
+                timeout: self.timeout,
+                attempts: attempt,
+            }
+        } else {
+            EsetError::Transport {
+                call: call.path.clone(),
+                message: error.to_owned(),
+                attempts: attempt,
+            }
+        };
+        Failure::retry(error, None)
+    }
+}
+
+/// What an observer is told about a request that timed out.
+fn timeout_message(timeout: Duration) -> String {
+    format!(
+        "{TIMEOUT_PREFIX} after {} s without an answer",
+        timeout.as_secs_f64()
+    )
 }
 
 /// A seed for the backoff jitter, different per process and per call.
@@ -341,9 +507,14 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
     Ok(body)
 }
 
+/// The `Retry-After` header as sent, if it is text.
+fn retry_after_header(headers: &HeaderMap) -> Option<String> {
+    headers.get(RETRY_AFTER)?.to_str().ok().map(str::to_owned)
+}
+
 /// `Retry-After` as seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
     let delay = if let Ok(seconds) = value.parse::<u64>() {
         Duration::from_secs(seconds)
     } else {
@@ -357,7 +528,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// The failure for a non-2xx answer.
 fn http_failure(
     call: &Call,
-    status: StatusCode,
+    status: u16,
     retry_after: Option<Duration>,
     body: &[u8],
     attempt: u32,
@@ -391,7 +562,7 @@ fn http_failure(
     };
     let error = EsetError::Http {
         call: call.path.clone(),
-        status: status.as_u16(),
+        status,
         code,
         sub_code,
         message,
@@ -402,7 +573,7 @@ fn http_failure(
         },
         attempts: attempt,
     };
-    match status.as_u16() {
+    match status {
         401 => Failure {
             error: Box::new(error),
             next: Next::Unauthorized,

@@ -1,5 +1,5 @@
 //! The sandbox's settings: the dataset seed and the knobs (latency, token lifetime, rate limiting,
-//! fault injection, a permanently failing company), all off by default.
+//! fault injection, a permanently failing company, vendor drift), all off by default.
 
 use std::fmt;
 use std::str::FromStr;
@@ -52,6 +52,29 @@ pub struct SandboxConfig {
     /// Answer every ESET request with 503 `{"code": 99, "subCode": 2}` (API maintenance).
     /// Default false.
     pub eset_maintenance: bool,
+    /// Vendor drift: answer as a vendor whose payloads moved away from the documentation, so a
+    /// strict check of recorded bodies against the schemas (`msp-usage drift`) finds something.
+    /// Default false. When on, exactly these answers change (JSON paths; constants in
+    /// [`drift`](crate::drift)):
+    ///
+    /// 1. ESET `UsageReport/{AllCompanies, SelectedCompanies, Monthly, Daily}/{categories,
+    ///    products}` (all eight): `companies[*].resellerId` is added, a GUID-shaped string
+    ///    ([`Dataset::drift_reseller_id`](crate::Dataset::drift_reseller_id), the same for every
+    ///    company), and `companies[*].categories[*].billingGroup` /
+    ///    `companies[*].products[*].billingGroup` is added, always `"standard"`.
+    /// 2. ESET `User/Current`: `mfaMethod` is added at the top level, always `"authenticator"`.
+    /// 3. GravityZone `licensing.getMonthlyUsage`, when `result` is an object (never the `0`
+    ///    answer of the company without a monthly license): `result.aiSecurityMonthlyUsage` is
+    ///    added, a small integer (1 to 12), an undocumented counter clients must keep.
+    /// 4. The one changed type: GravityZone `licensing.getMonthlyUsage` of
+    ///    [`Dataset::drift_type_change_company`](crate::Dataset::drift_type_change_company)
+    ///    (object answers) gives `result.sveVdiMonthlyUsage` as a JSON string holding the number's
+    ///    text (`"12.5"` instead of `12.5`).
+    ///
+    /// Every other answer (tokens, Company/Children and Descendants, getMonthlyUsagePerProductType,
+    /// getLicenseInfo, getCompaniesList, getCompanyDetails, every error) stays byte for byte what
+    /// it is with drift off, and drift never changes the value of an existing field.
+    pub drift: bool,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +92,7 @@ impl Default for SandboxConfig {
             fail_company: None,
             slow_response: Duration::from_secs(35),
             eset_maintenance: false,
+            drift: false,
         }
     }
 }
@@ -150,6 +174,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_eset_maintenance(mut self, on: bool) -> Self {
         self.eset_maintenance = on;
+        self
+    }
+
+    /// Turns vendor drift on or off (see [`drift`](Self::drift) for exactly what changes).
+    #[must_use]
+    pub fn with_drift(mut self, on: bool) -> Self {
+        self.drift = on;
         self
     }
 }
@@ -248,6 +279,8 @@ mod tests {
         assert!(config.fault_rate.abs() < f64::EPSILON);
         assert!(config.fail_company.is_none());
         assert!(!config.eset_maintenance);
+        assert!(!config.drift);
+        assert!(SandboxConfig::default().with_drift(true).drift);
     }
 
     #[test]

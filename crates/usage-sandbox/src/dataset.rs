@@ -10,11 +10,16 @@
 //!   holding 50 customers (type 1), plus 5 customers directly under the root: 60 companies,
 //!   3 levels. 24-hex ids. One customer has no monthly license
 //!   ([`Dataset::gravityzone_without_monthly_license`]).
+//! - Drift (only served with [`SandboxConfig::drift`](crate::SandboxConfig::drift) on): one
+//!   reseller id for every ESET report company ([`Dataset::drift_reseller_id`]) and one
+//!   GravityZone customer whose `sveVdiMonthlyUsage` turns into a string
+//!   ([`Dataset::drift_type_change_company`]).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::drift::TAG_RESELLER;
 use crate::eset_data::{self, Day, License, Traits};
 use crate::gz_data::{self, PerType, Profile, Role};
 use crate::mix::rng_for;
@@ -94,6 +99,10 @@ pub struct Dataset {
     gz_index: BTreeMap<String, usize>,
     gz_children: BTreeMap<String, Vec<usize>>,
     gz_profiles: BTreeMap<String, Profile>,
+    /// Position in `gz` of the drift knob's type-change company.
+    gz_type_change: usize,
+    /// The drift knob's `resellerId`.
+    drift_reseller_id: String,
 }
 
 impl Dataset {
@@ -113,6 +122,20 @@ impl Dataset {
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
         let gz_children = children_of(gz.iter().map(|c| c.parent_id.as_deref()));
+        // The first customer, in dataset order, with a monthly license and virtual-desktop hours
+        // (so its string is not "0.0"); failing that, the first with a monthly license.
+        let monthly_customer = |c: &GzCompany| c.company_type == 1 && c.monthly_license;
+        let gz_type_change = gz
+            .iter()
+            .position(|c| {
+                monthly_customer(c)
+                    && gz_profiles
+                        .get(&c.id)
+                        .is_some_and(|p: &Profile| p.sve_vdi_hours > 0)
+            })
+            .or_else(|| gz.iter().position(monthly_customer))
+            .unwrap_or(0);
+        let drift_reseller_id = names::guid(&mut rng_for(&[seed, TAG_RESELLER]));
         Self {
             seed,
             eset_root,
@@ -124,6 +147,8 @@ impl Dataset {
             gz_index,
             gz_children,
             gz_profiles,
+            gz_type_change,
+            drift_reseller_id,
         }
     }
 
@@ -204,6 +229,25 @@ impl Dataset {
             .iter()
             .find(|c| !c.monthly_license)
             .unwrap_or_else(|| self.gravityzone_root())
+    }
+
+    /// The GravityZone company whose getMonthlyUsage object answers carry `sveVdiMonthlyUsage` as
+    /// a JSON string when [`SandboxConfig::drift`](crate::SandboxConfig::drift) is on: the first
+    /// customer, in [`gravityzone_companies`](Self::gravityzone_companies) order, that has a
+    /// monthly license and virtual-desktop hours (so the string is not `"0.0"` in its
+    /// Endpoint Security answers); if no customer has such hours, the first with a monthly
+    /// license. It is never the root, so the root's (summed) answer keeps a number.
+    pub fn drift_type_change_company(&self) -> &GzCompany {
+        self.gz
+            .get(self.gz_type_change)
+            .unwrap_or_else(|| self.gravityzone_root())
+    }
+
+    /// The `resellerId` every company object of an ESET usage report carries when
+    /// [`SandboxConfig::drift`](crate::SandboxConfig::drift) is on: a lower-case GUID, the same
+    /// for every company, a pure function of the seed.
+    pub fn drift_reseller_id(&self) -> &str {
+        &self.drift_reseller_id
     }
 
     /// ESET licenses of a company (empty for the root and for unknown ids).
@@ -420,6 +464,16 @@ mod tests {
             assert!(data.eset_companies().iter().any(|c| c.name == name));
         }
         assert!(!data.gravityzone_without_monthly_license().monthly_license);
+        let drifting = data.drift_type_change_company();
+        assert_eq!(drifting.company_type, 1);
+        assert!(drifting.monthly_license);
+        assert_ne!(drifting.id, root.id);
+        assert!(
+            data.gz_profile(&drifting.id)
+                .is_some_and(|p| p.sve_vdi_hours > 0),
+            "seed 42 has a customer with virtual-desktop hours"
+        );
+        assert_eq!(data.drift_reseller_id().len(), 36);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::dataset::{Dataset, EsetCompany};
+use crate::drift;
 use crate::eset_data::{Day, ESET_CATEGORIES, ESET_PRODUCTS, License};
 use crate::reply::Reply;
 use crate::server::AppState;
@@ -368,7 +369,7 @@ fn token_check(state: &AppState, body: &[u8]) -> Reply {
 
 fn user_current(state: &AppState) -> Reply {
     let root = state.dataset.eset_root();
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "id": state.eset_user_id,
         "firstName": "Zoë",
         "lastName": "Nováková",
@@ -391,6 +392,14 @@ fn user_current(state: &AppState) -> Reply {
             "timeShift": "+01:00",
         },
     });
+    if state.config.drift
+        && let Some(map) = body.as_object_mut()
+    {
+        map.insert(
+            drift::ESET_USER_FIELD.to_string(),
+            Value::from(drift::ESET_USER_VALUE),
+        );
+    }
     Reply::json(StatusCode::OK, &body)
 }
 
@@ -505,6 +514,9 @@ struct Row {
     seats: u64,
     #[serde(rename = "usagePerDays", skip_serializing_if = "Option::is_none")]
     usage_per_days: Option<Vec<PerDay>>,
+    /// Drift only: `billingGroup`, last.
+    #[serde(rename = "billingGroup", skip_serializing_if = "Option::is_none")]
+    billing_group: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -521,6 +533,9 @@ struct ReportCompany<'a> {
     total_usage: u64,
     #[serde(rename = "totalSeats", skip_serializing_if = "Option::is_none")]
     total_seats: Option<u64>,
+    /// Drift only: `resellerId`, last.
+    #[serde(rename = "resellerId", skip_serializing_if = "Option::is_none")]
+    reseller_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -543,6 +558,8 @@ struct Query {
     daily: bool,
     filter: Option<BTreeSet<String>>,
     with_total_seats: bool,
+    /// Add the drift knob's fields.
+    drift: bool,
 }
 
 fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
@@ -608,6 +625,7 @@ fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
         daily: scope == Scope::Daily,
         filter,
         with_total_seats: scope == Scope::SelectedCompanies,
+        drift: state.config.drift,
     };
     let total_count = companies.len();
     let page = companies
@@ -644,10 +662,11 @@ fn per_days(days: &[u64], from: NaiveDate) -> Vec<PerDay> {
 }
 
 fn report_company<'a>(
-    dataset: &Dataset,
+    dataset: &'a Dataset,
     company: &'a EsetCompany,
     query: &Query,
 ) -> ReportCompany<'a> {
+    let billing_group = query.drift.then_some(drift::ESET_ROW_VALUE);
     let licenses: &[License] = dataset.eset_licenses(&company.id);
     let days = dataset.eset_days(&company.id, query.from, query.to);
     let length = usize::try_from((query.to - query.from).num_days() + 1).unwrap_or(0);
@@ -678,6 +697,7 @@ fn report_company<'a>(
                     seat_days: usage.iter().sum(),
                     seats: seats_of(days),
                     usage_per_days: query.daily.then(|| per_days(&usage, query.from)),
+                    billing_group,
                 });
             }
         }
@@ -716,6 +736,7 @@ fn report_company<'a>(
                     seat_days: usage.iter().sum(),
                     seats,
                     usage_per_days: query.daily.then(|| per_days(&usage, query.from)),
+                    billing_group,
                 });
             }
         }
@@ -735,6 +756,7 @@ fn report_company<'a>(
         products,
         total_usage,
         total_seats,
+        reseller_id: query.drift.then(|| dataset.drift_reseller_id()),
     }
 }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::dataset::GzCompany;
+use crate::drift;
 use crate::gz_data::{Counters, CountersJson, GZ_PRODUCT_TYPES};
 use crate::ratelimit::{Admission, retry_after_secs};
 use crate::reply::Reply;
@@ -491,13 +492,27 @@ fn monthly_usage(state: &AppState, params: &Map<String, Value>) -> Outcome {
         .gz_profile(&company.id)
         .and_then(|p| p.minimum_endpoints)
         .filter(|_| type_index == 0);
-    serde_json::to_value(CountersJson {
+    let mut result = serde_json::to_value(CountersJson {
         product_type: None,
         counters: &counters,
         with_phasr: false,
         minimum_endpoints: minimum,
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    if state.config.drift
+        && let Some(map) = result.as_object_mut()
+    {
+        let extra = drift::ai_security_usage(state.dataset.seed(), &company.id, year, month);
+        map.insert(drift::GZ_COUNTER.to_string(), json!(extra));
+        if company.id == state.dataset.drift_type_change_company().id
+            && let Some(value) = map.get_mut(drift::GZ_TYPE_CHANGE_FIELD)
+            && value.is_number()
+        {
+            // The same text the number would have had, as a string.
+            *value = Value::String(value.to_string());
+        }
+    }
+    Ok(result)
 }
 
 fn per_product_type(state: &AppState, params: &Map<String, Value>) -> Outcome {

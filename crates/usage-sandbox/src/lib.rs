@@ -34,6 +34,24 @@
 //!
 //! The dataset is described on [`Dataset`]; the knobs on [`SandboxConfig`].
 //!
+//! # Drift
+//!
+//! With [`SandboxConfig::drift`] on (off by default) the sandbox behaves like a vendor whose
+//! payloads moved away from the documentation, to test and show `msp-usage drift`. Exactly these
+//! answers change; everything else stays byte for byte the same, and no existing value changes:
+//!
+//! 1. ESET `UsageReport/*` (all eight endpoints): `companies[*].resellerId` (a GUID-shaped string,
+//!    [`Dataset::drift_reseller_id`]) and `companies[*].categories[*].billingGroup` /
+//!    `companies[*].products[*].billingGroup` (`"standard"`) are added.
+//! 2. ESET `User/Current`: `mfaMethod` (`"authenticator"`) is added at the top level.
+//! 3. GravityZone `licensing.getMonthlyUsage`, object answers only (not the `0` answer):
+//!    `result.aiSecurityMonthlyUsage` (a small integer) is added.
+//! 4. The one changed type: `licensing.getMonthlyUsage` of
+//!    [`Dataset::drift_type_change_company`] answers `result.sveVdiMonthlyUsage` as a JSON
+//!    string (`"12.5"`) instead of a number.
+//!
+//! The key names are constants in [`drift`].
+//!
 //! # Demo credentials
 //!
 //! ESET user `api@sandbox.example` with password `sandbox-password`; GravityZone API key
@@ -53,6 +71,7 @@
 mod config;
 mod credentials;
 mod dataset;
+pub mod drift;
 mod eset_api;
 mod eset_data;
 mod faults;

@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 mod decode;
+mod exchange;
 mod paging;
 mod retries;
 mod secrets;
