@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::CliError;
-use crate::recording::{INDEX, Index};
+use crate::recording::read_index;
 
 /// The vendor schemas, as the binary was built with them.
 const SCHEMAS: &[(&str, &str)] = &[
@@ -382,22 +382,11 @@ impl Collector {
 
 /// Checks every body recorded in `dir`.
 pub(crate) fn check_dir(dir: &Path) -> Result<DriftReport, CliError> {
-    let index_path = dir.join(INDEX);
     let bad = |path: &Path, reason: String| CliError::Recording {
         path: path.display().to_string(),
         reason,
     };
-    let text = std::fs::read_to_string(&index_path).map_err(|e| {
-        bad(
-            &index_path,
-            format!(
-                "{e}; is {} a directory written by `collect --record`?",
-                dir.display()
-            ),
-        )
-    })?;
-    let index: Index = serde_json::from_str(&text)
-        .map_err(|e| bad(&index_path, format!("not a valid recording index ({e})")))?;
+    let index = read_index(dir)?;
 
     let mut schemas: BTreeMap<&'static str, (Value, Collector, u64)> = BTreeMap::new();
     let mut skipped = Vec::new();

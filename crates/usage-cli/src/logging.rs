@@ -1,5 +1,7 @@
 //! Tracing logs on standard error: `-v` (repeatable) or `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Our crates: `-v` raises only their level, so no third-party crate's debug output (which
@@ -33,6 +35,7 @@ pub(crate) fn init(verbose: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .with_target(verbose >= 2)
         .try_init();

@@ -45,7 +45,7 @@ pub(crate) fn write(
             let mut writer = csv::Writer::from_writer(out);
             // An empty run still gets its header row.
             if shown.is_empty() {
-                writer.write_record(RECORD_FIELDS)?;
+                writer.write_record(UsageRecord::FIELDS)?;
             }
             for record in shown {
                 writer.serialize(record)?;
@@ -55,24 +55,6 @@ pub(crate) fn write(
         Format::Table => write_table(out, collection, &shown),
     }
 }
-
-/// The record fields in CSV order (SPEC section 2).
-const RECORD_FIELDS: [&str; 14] = [
-    "vendor",
-    "company_id",
-    "company_name",
-    "parent_company_id",
-    "period_start",
-    "period_end",
-    "product",
-    "product_name",
-    "product_type",
-    "license_type",
-    "metric",
-    "unit",
-    "quantity",
-    "source",
-];
 
 fn is_zero(record: &UsageRecord) -> bool {
     record.quantity.as_f64() == Some(0.0)

@@ -245,19 +245,11 @@ pub(crate) struct Replay {
 impl Replay {
     /// Loads `dir`, checking every file it names; any problem is one error naming the file.
     pub(crate) fn load(dir: &Path) -> Result<Self, CliError> {
-        let index_path = dir.join(INDEX);
         let bad = |path: &Path, reason: String| CliError::Recording {
             path: path.display().to_string(),
             reason,
         };
-        let text = std::fs::read_to_string(&index_path).map_err(|e| {
-            bad(
-                &index_path,
-                format!("{e}; is {} a directory written by --record?", dir.display()),
-            )
-        })?;
-        let index: Index = serde_json::from_str(&text)
-            .map_err(|e| bad(&index_path, format!("not a valid recording index ({e})")))?;
+        let index = read_index(dir)?;
         let mut answers: HashMap<(String, String, String), VecDeque<Answer>> = HashMap::new();
         let mut vendors: Vec<String> = Vec::new();
         for entry in &index.exchanges {
@@ -348,6 +340,22 @@ impl Replay {
                 }),
         }
     }
+}
+
+/// Reads `DIR/index.json`; a missing or malformed index is one error naming the file.
+pub(crate) fn read_index(dir: &Path) -> Result<Index, CliError> {
+    let path = dir.join(INDEX);
+    let bad = |reason: String| CliError::Recording {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad(format!(
+            "{e}; is {} a directory written by `collect --record`?",
+            dir.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| bad(format!("not a valid recording index ({e})")))
 }
 
 /// Requests are matched on their canonical JSON (object keys sorted); ESET token calls on the
