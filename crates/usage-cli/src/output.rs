@@ -79,9 +79,9 @@ fn write_table(
     for record in shown {
         let key = (
             vendor_label(record.vendor).to_string(),
-            record.company_id.clone(),
-            record.product_type.clone().unwrap_or_default(),
-            record.product.clone(),
+            record.company_id.to_string(),
+            record.product_type.as_deref().unwrap_or("").to_owned(),
+            record.product.to_string(),
             match record.license_type {
                 Some(LicenseType::Full) => "full".to_string(),
                 Some(LicenseType::Trial) => "trial".to_string(),
@@ -89,8 +89,8 @@ fn write_table(
             },
         );
         let row = rows.entry(key).or_default();
-        row.company_name = record.company_name.clone().unwrap_or_default();
-        row.product_name = record.product_name.clone().unwrap_or_default();
+        row.company_name = record.company_name.as_deref().unwrap_or("").to_owned();
+        row.product_name = record.product_name.as_deref().unwrap_or("").to_owned();
         if matches!(record.metric, Metric::MonthlyUsage) {
             row.unit = unit_label(record);
         }

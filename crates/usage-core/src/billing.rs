@@ -53,12 +53,12 @@ pub fn totals(records: &[UsageRecord]) -> Vec<Total> {
     groups
         .into_values()
         .map(|members| {
-            let companies: HashSet<&str> = members.iter().map(|r| r.company_id.as_str()).collect();
+            let companies: HashSet<&str> = members.iter().map(|r| &*r.company_id).collect();
             let mut sum = Sum::default();
             for record in &members {
                 let counted_by_ancestor = record.vendor == Vendor::Bitdefender
                     && ancestors
-                        .get(record.company_id.as_str())
+                        .get(&*record.company_id)
                         .is_some_and(|chain| chain.iter().any(|a| companies.contains(a)));
                 if !counted_by_ancestor {
                     sum.add(&record.quantity);
@@ -68,8 +68,8 @@ pub fn totals(records: &[UsageRecord]) -> Vec<Total> {
             let first = members.first().copied();
             Total {
                 vendor: first.map_or(Vendor::Eset, |r| r.vendor),
-                product: first.map(|r| r.product.clone()).unwrap_or_default(),
-                product_type: first.and_then(|r| r.product_type.clone()),
+                product: first.map(|r| r.product.to_string()).unwrap_or_default(),
+                product_type: first.and_then(|r| r.product_type.as_deref().map(str::to_owned)),
                 metric: first.map_or(Metric::MonthlyUsage, |r| r.metric),
                 unit: first.map_or(Unit::Unit, |r| r.unit),
                 quantity: sum.total(),
@@ -119,7 +119,7 @@ fn gz_ancestors(records: &[UsageRecord]) -> HashMap<&str, Vec<&str>> {
     let mut parent_of: HashMap<&str, Option<&str>> = HashMap::new();
     for record in records.iter().filter(|r| r.vendor == Vendor::Bitdefender) {
         parent_of
-            .entry(record.company_id.as_str())
+            .entry(&*record.company_id)
             .or_insert(record.parent_company_id.as_deref());
     }
     parent_of

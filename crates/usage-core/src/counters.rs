@@ -1,5 +1,7 @@
 //! GravityZone counter names -> product keys, units and built-in product names (SPEC section 2).
 
+use std::sync::{Arc, LazyLock};
+
 use crate::Unit;
 
 /// The stable product key of a GravityZone counter name.
@@ -24,31 +26,38 @@ use crate::Unit;
 /// - if nothing is left after dropping the suffix, the suffix is kept (`Usage` -> `usage`);
 /// - a name with no letter or digit at all becomes `unnamed`.
 pub fn product_key(counter: &str) -> String {
+    let mut key = String::with_capacity(counter.len() + 4);
+    write_product_key(counter, &mut key);
+    key
+}
+
+/// Writes the product key of `counter` into `out` (cleared first), so a caller that needs many
+/// keys can reuse one buffer.
+pub(crate) fn write_product_key(counter: &str, out: &mut String) {
     for suffix in ["MonthlyUsage", "MonhtlyUsage", "Usage"] {
         if let Some(stem) = counter.strip_suffix(suffix) {
-            let key = snake_case(stem);
-            if !key.is_empty() {
-                return key;
+            snake_case(stem, out);
+            if !out.is_empty() {
+                return;
             }
         }
     }
-    let key = snake_case(counter);
-    if key.is_empty() {
-        "unnamed".to_owned()
-    } else {
-        key
+    snake_case(counter, out);
+    if out.is_empty() {
+        out.push_str("unnamed");
     }
 }
 
-/// camelCase (or anything) -> snake_case words; may return an empty string.
-fn snake_case(name: &str) -> String {
+/// camelCase (or anything) -> snake_case words, written into `out` (cleared first); may leave
+/// it empty.
+fn snake_case(name: &str, out: &mut String) {
     #[derive(Clone, Copy, PartialEq)]
     enum Class {
         Lower,
         Upper,
         Digit,
     }
-    let mut out = String::with_capacity(name.len() + 4);
+    out.clear();
     let mut prev: Option<Class> = None;
     let mut chars = name.chars().peekable();
     while let Some(c) = chars.next() {
@@ -89,7 +98,6 @@ fn snake_case(name: &str) -> String {
         out.push(c.to_ascii_lowercase());
         prev = Some(class);
     }
-    out
 }
 
 /// A counter the contract knows: its key, unit and built-in product name.
@@ -108,7 +116,7 @@ const fn known(key: &'static str, unit: Unit, name: &'static str) -> KnownCounte
 }
 
 /// Every counter of `getMonthlyUsage` in the vendor reference, by key (sorted by key).
-pub(crate) const KNOWN_COUNTERS: &[KnownCounter] = &[
+pub(crate) const KNOWN_COUNTERS: [KnownCounter; 25] = [
     known("a_la_carte", Unit::Endpoint, "A-la-carte protection model"),
     known("ats", Unit::Endpoint, "Sandbox Analyzer and HyperDetect"),
     known("compliance", Unit::Endpoint, "Compliance Manager"),
@@ -168,22 +176,106 @@ pub(crate) const KNOWN_COUNTERS: &[KnownCounter] = &[
     ),
 ];
 
-/// The known counter with this product key.
-pub(crate) fn known_counter(key: &str) -> Option<&'static KnownCounter> {
+/// The index in [`KNOWN_COUNTERS`] of the known counter with this product key.
+fn known_index(key: &str) -> Option<usize> {
     KNOWN_COUNTERS
         .binary_search_by(|known| known.key.cmp(key))
         .ok()
-        .and_then(|i| KNOWN_COUNTERS.get(i))
+}
+
+/// The index in [`KNOWN_COUNTERS`] of `key`, computed at compile time: a key that is not there
+/// stops the build (`const { known_index_const("...") }`).
+pub(crate) const fn known_index_const(key: &str) -> usize {
+    let mut index = 0;
+    while index < KNOWN_COUNTERS.len() {
+        if const_eq(KNOWN_COUNTERS[index].key.as_bytes(), key.as_bytes()) {
+            return index;
+        }
+        index += 1;
+    }
+    panic!("not the key of a known counter")
+}
+
+/// `a == b`, in a const context.
+const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The known counter with this product key.
+#[cfg(test)]
+fn known_counter(key: &str) -> Option<&'static KnownCounter> {
+    known_index(key).and_then(|i| KNOWN_COUNTERS.get(i))
+}
+
+/// What a record needs of a counter's product key: the key, its unit and built-in name, as
+/// shared strings.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Described {
+    /// The product key.
+    pub(crate) key: Arc<str>,
+    /// What one of it counts.
+    pub(crate) unit: Unit,
+    /// The built-in product name of a known counter.
+    pub(crate) name: Option<Arc<str>>,
+}
+
+/// The key and name of every known counter, allocated once per process: every record of a
+/// known counter shares them (a clone is a reference count, not an allocation).
+static SHARED_KNOWN: LazyLock<[Described; KNOWN_COUNTERS.len()]> = LazyLock::new(|| {
+    KNOWN_COUNTERS.map(|known| Described {
+        key: Arc::from(known.key),
+        unit: known.unit,
+        name: Some(Arc::from(known.name)),
+    })
+});
+
+/// The key, unit and built-in name of the known counter at `index` of [`KNOWN_COUNTERS`], as
+/// shared strings.
+pub(crate) fn describe_known(index: usize) -> Option<Described> {
+    SHARED_KNOWN.get(index).cloned()
+}
+
+/// The key, unit and built-in name of any product key: a known key's are the shared strings;
+/// any other key is copied into a string of its own, has no name, and the unit of
+/// `unknown_unit`.
+pub(crate) fn describe_key(key: &str) -> Described {
+    known_index(key)
+        .and_then(describe_known)
+        .unwrap_or_else(|| Described {
+            key: Arc::from(key),
+            unit: unknown_unit(key),
+            name: None,
+        })
+}
+
+/// The unit of a key no known counter has: `sensor` for keys ending in `_sensors`, `unit` for
+/// the rest (nobody has said what they count).
+fn unknown_unit(key: &str) -> Unit {
+    if key.ends_with("_sensors") {
+        Unit::Sensor
+    } else {
+        Unit::Unit
+    }
 }
 
 /// The unit and built-in product name of a product key: the known counter's; else no name and
 /// unit `sensor` for keys ending in `_sensors`, `unit` for the rest (nobody has said what they
 /// count).
+#[cfg(test)]
 pub(crate) fn describe(key: &str) -> (Unit, Option<&'static str>) {
     match known_counter(key) {
         Some(known) => (known.unit, Some(known.name)),
-        None if key.ends_with("_sensors") => (Unit::Sensor, None),
-        None => (Unit::Unit, None),
+        None => (unknown_unit(key), None),
     }
 }
 
@@ -195,6 +287,8 @@ fn unit_of(key: &str) -> Unit {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -238,10 +332,22 @@ mod tests {
     #[test]
     fn known_counters_are_sorted_and_reachable() {
         assert!(KNOWN_COUNTERS.windows(2).all(|w| w[0].key < w[1].key));
-        for known in KNOWN_COUNTERS {
+        for (index, known) in KNOWN_COUNTERS.iter().enumerate() {
             assert_eq!(known_counter(known.key), Some(known));
+            assert_eq!(known_index_const(known.key), index);
             assert_eq!(product_key(known.key), known.key);
+            let shared = describe_known(index).unwrap();
+            assert_eq!(&*shared.key, known.key);
+            assert_eq!(shared.name.as_deref(), Some(known.name));
+            assert_eq!(shared.unit, known.unit);
+            assert_eq!(describe_key(known.key), shared);
         }
+        assert_eq!(describe_known(KNOWN_COUNTERS.len()), None);
+        let unknown = describe_key("xdr_network_sensors");
+        assert_eq!(
+            (&*unknown.key, unknown.unit, unknown.name),
+            ("xdr_network_sensors", Unit::Sensor, None)
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - The company totals `totalUsage` / `totalSeats` are sums of the rows and give no records.
 //! - Two rows with the same code (e.g. a full and a trial license of one product) are both kept.
 
+use std::sync::{Arc, LazyLock};
+
 use usage_models::eset::{UsageCompany, UsagePerDay, UsageRow, UsageRowCode, UsageRowLicenseType};
 
 use crate::{CoreError, LicenseType, Metric, Period, Unit, UsageRecord, Vendor, record_order};
@@ -72,36 +74,41 @@ pub fn normalize_eset_company(
         .enumerate()
         .map(|(index, row)| RowFields::read(company, kind, index, row))
         .collect::<Result<Vec<_>, _>>()?;
+    if fields.is_empty() {
+        return Ok(Vec::new());
+    }
     // Every record of one company shares vendor, company and (null) product type, so the
     // contract's order is (code, metric, license type, input order): sort the rows by code and
     // license type (stable), then write each code's seat_days records before its seats records.
     // This is exactly what `sort_records` would give, without comparing whole records.
-    let license = |f: &RowFields<'_>| f.license_type.map(LicenseType::as_str);
+    let license = |f: &RowFields| f.license_type.map(LicenseType::as_str);
     fields.sort_by(|a, b| {
         a.code
             .cmp(&b.code)
             .then_with(|| license(a).cmp(&license(b)))
     });
 
-    let source = format!("eset:{}", endpoint.strip_prefix('/').unwrap_or(endpoint));
-    let parent_company_id = parent_id.map(str::to_owned);
-    let record =
-        |fields: &RowFields<'_>, product: String, metric, unit, quantity: u64| UsageRecord {
-            vendor: Vendor::Eset,
-            company_id: company.company_id.clone(),
-            company_name: company.company_name.clone(),
-            parent_company_id: parent_company_id.clone(),
-            period_start: period.start,
-            period_end: period.end,
-            product,
-            product_name: fields.name.cloned(),
-            product_type: None,
-            license_type: fields.license_type,
-            metric,
-            unit,
-            quantity: quantity.into(),
-            source: source.clone(),
-        };
+    // Shared by every record of the company: one allocation each, then reference counts.
+    let company_id: Arc<str> = Arc::from(company.company_id.as_str());
+    let company_name: Option<Arc<str>> = company.company_name.as_deref().map(Arc::from);
+    let parent_company_id: Option<Arc<str>> = parent_id.map(Arc::from);
+    let source = eset_source(endpoint);
+    let record = |fields: &RowFields, metric, unit, quantity: u64| UsageRecord {
+        vendor: Vendor::Eset,
+        company_id: Arc::clone(&company_id),
+        company_name: company_name.clone(),
+        parent_company_id: parent_company_id.clone(),
+        period_start: period.start,
+        period_end: period.end,
+        product: Arc::clone(&fields.code),
+        product_name: fields.name.clone(),
+        product_type: None,
+        license_type: fields.license_type,
+        metric,
+        unit,
+        quantity: quantity.into(),
+        source: Arc::clone(&source),
+    };
     let mut records = Vec::with_capacity(fields.len() * 2);
     let mut start = 0;
     while let Some(first) = fields.get(start) {
@@ -110,19 +117,12 @@ pub fn normalize_eset_company(
             .skip(start)
             .position(|f| f.code != first.code)
             .map_or(fields.len(), |len| start + len);
-        let group = fields.get_mut(start..end).unwrap_or_default();
-        for f in group.iter() {
-            records.push(record(
-                f,
-                f.code.clone(),
-                Metric::SeatDays,
-                Unit::SeatDay,
-                f.seat_days,
-            ));
+        let group = fields.get(start..end).unwrap_or_default();
+        for f in group {
+            records.push(record(f, Metric::SeatDays, Unit::SeatDay, f.seat_days));
         }
-        for f in group.iter_mut() {
-            let code = std::mem::take(&mut f.code);
-            records.push(record(f, code, Metric::Seats, Unit::Seat, f.seats));
+        for f in group {
+            records.push(record(f, Metric::Seats, Unit::Seat, f.seats));
         }
         start = end;
     }
@@ -134,25 +134,53 @@ pub fn normalize_eset_company(
     Ok(records)
 }
 
+/// The ESET report endpoints the transport calls, as `source` values.
+const KNOWN_SOURCES: [&str; 8] = [
+    "eset:UsageReport/AllCompanies/categories",
+    "eset:UsageReport/AllCompanies/products",
+    "eset:UsageReport/SelectedCompanies/categories",
+    "eset:UsageReport/SelectedCompanies/products",
+    "eset:UsageReport/Monthly/categories",
+    "eset:UsageReport/Monthly/products",
+    "eset:UsageReport/Daily/categories",
+    "eset:UsageReport/Daily/products",
+];
+
+/// The `source` of `endpoint` (`eset:` + endpoint without a leading `/`). The known report
+/// endpoints are allocated once per process and shared by every company's records; any other
+/// endpoint gets its own string.
+fn eset_source(endpoint: &str) -> Arc<str> {
+    static SHARED: LazyLock<[Arc<str>; KNOWN_SOURCES.len()]> =
+        LazyLock::new(|| KNOWN_SOURCES.map(Arc::from));
+    let endpoint = endpoint.strip_prefix('/').unwrap_or(endpoint);
+    KNOWN_SOURCES
+        .iter()
+        .position(|known| known.strip_prefix("eset:") == Some(endpoint))
+        .and_then(|index| SHARED.get(index))
+        .map_or_else(|| Arc::from(format!("eset:{endpoint}")), Arc::clone)
+}
+
 /// The checked values of one row.
-struct RowFields<'a> {
-    code: String,
-    name: Option<&'a String>,
+struct RowFields {
+    /// The product key, shared by the row's two records.
+    code: Arc<str>,
+    /// The product name, shared by the row's two records.
+    name: Option<Arc<str>>,
     seat_days: u64,
     seats: u64,
     license_type: Option<LicenseType>,
 }
 
-impl<'a> RowFields<'a> {
+impl RowFields {
     fn read(
         company: &UsageCompany,
         kind: EsetReportKind,
         index: usize,
-        row: &'a UsageRow,
+        row: &UsageRow,
     ) -> Result<Self, CoreError> {
-        let code = match &row.code {
-            Some(UsageRowCode::Integer(code)) => Some(code.to_string()),
-            Some(UsageRowCode::String(code)) if !code.is_empty() => Some(code.clone()),
+        let code: Option<Arc<str>> = match &row.code {
+            Some(UsageRowCode::Integer(code)) => Some(Arc::from(code.to_string())),
+            Some(UsageRowCode::String(code)) if !code.is_empty() => Some(Arc::from(code.as_str())),
             _ => None,
         };
         let incomplete = |code: Option<&str>, field| CoreError::EsetRowIncomplete {
@@ -174,7 +202,7 @@ impl<'a> RowFields<'a> {
         }
         Ok(RowFields {
             license_type: license_type(row.license_type.as_ref()),
-            name: row.name.as_ref(),
+            name: row.name.as_deref().map(Arc::from),
             code,
             seat_days,
             seats,

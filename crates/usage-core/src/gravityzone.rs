@@ -13,13 +13,17 @@
 //!   own records, nothing is summed across entries.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::{Map, Number, Value};
 use usage_models::bitdefender::{
     GetMonthlyUsagePerProductTypeResult, GetMonthlyUsageResult, MonthlyUsage, ProductTypeUsage,
 };
 
-use crate::counters::{describe, product_key};
+use crate::counters::{
+    Described, describe_key, describe_known, known_index_const, write_product_key,
+};
 use crate::{CoreError, Metric, Period, Unit, UsageRecord, Vendor, record_order};
 
 /// `source` of records from `getMonthlyUsage`.
@@ -71,9 +75,10 @@ pub fn normalize_gz_monthly(
             let minimums = usage.minimum_usage.as_ref().and_then(|m| m.0.as_ref());
             let entry = Entry {
                 company,
+                shared: SharedCompany::new(company),
                 period,
                 product_type: None,
-                source: GZ_MONTHLY_SOURCE,
+                source: Arc::clone(&MONTHLY_SOURCE),
             };
             entry
                 .records(&typed, &usage.extra, minimums)
@@ -113,14 +118,17 @@ pub fn normalize_gz_per_product_type(
     // Entries in the order of their product type's name, so their sorted records concatenate
     // into sorted output.
     entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let shared = SharedCompany::new(company);
+    let source = Arc::clone(&PER_PRODUCT_TYPE_SOURCE);
     let mut records = Vec::new();
-    for (_, product_type, usage) in entries {
+    for (name, product_type, usage) in entries {
         let typed = product_type_counters(usage);
         let entry = Entry {
             company,
+            shared: shared.clone(),
             period,
-            product_type: Some(product_type),
-            source: GZ_PER_PRODUCT_TYPE_SOURCE,
+            product_type: Some((product_type, Arc::from(name.as_ref()))),
+            source: Arc::clone(&source),
         };
         records.extend(entry.records(&typed, &usage.extra, usage.minimum_usage.as_ref())?);
     }
@@ -161,22 +169,16 @@ impl From<f64> for Raw {
     }
 }
 
-/// One typed counter: JSON name, product key, value (`None`: absent or null).
-type Typed = (&'static str, &'static str, Option<Raw>);
+/// One typed counter: JSON name, product key, its index in the known counters, value (`None`:
+/// absent or null).
+type Typed = (&'static str, &'static str, usize, Option<Raw>);
 
-/// Destructures a counter struct without `..`, so a counter added to the generated models
-/// stops the build here instead of being dropped silently.
-macro_rules! typed_counters {
-    ($value:expr, $ty:ident, [$($other:ident),*], { $($field:ident: $json:literal => $key:literal),* $(,)? }) => {{
-        let $ty { $($field,)* $($other: _,)* } = $value;
-        [$(($json, $key, $field.map(Raw::from))),*]
-    }};
-}
-
-/// Expands to the counter list shared by `MonthlyUsage` and `ProductTypeUsage`.
-macro_rules! counters_of {
-    ($value:expr, $ty:ident, [$($other:ident),*]) => {
-        typed_counters!($value, $ty, [$($other),*], {
+/// Hands the list of typed counters to `$callback`, after `$args`. The list is sorted by
+/// (product key, JSON name), the order their records are written in, so sorting the
+/// candidates of a result finds them in order already.
+macro_rules! with_typed_counters {
+    ($callback:ident!($($args:tt)*)) => {
+        $callback! { $($args)* {
             a_la_carte_monhtly_usage: "aLaCarteMonhtlyUsage" => "a_la_carte",
             a_la_carte_monthly_usage: "aLaCarteMonthlyUsage" => "a_la_carte",
             ats_monthly_usage: "atsMonthlyUsage" => "ats",
@@ -187,48 +189,96 @@ macro_rules! counters_of {
             encryption_monthly_usage: "encryptionMonthlyUsage" => "encryption",
             endpoint_monthly_usage: "endpointMonthlyUsage" => "endpoint",
             exchange_monthly_usage: "exchangeMonthlyUsage" => "exchange",
+            integrity_monitoring_usage: "integrityMonitoringUsage" => "integrity_monitoring",
             integrity_monitoring180_days_usage: "integrityMonitoring180DaysUsage" => "integrity_monitoring_180_days",
             integrity_monitoring1_year_usage: "integrityMonitoring1YearUsage" => "integrity_monitoring_1_year",
             integrity_monitoring90_days_usage: "integrityMonitoring90DaysUsage" => "integrity_monitoring_90_days",
-            integrity_monitoring_usage: "integrityMonitoringUsage" => "integrity_monitoring",
             mdr_foundations_monthly_usage: "mdrFoundationsMonthlyUsage" => "mdr_foundations",
             mdr_response_monthly_usage: "mdrResponseMonthlyUsage" => "mdr_response",
             mobile_security_monthly_usage: "mobileSecurityMonthlyUsage" => "mobile_security",
+            msp_secure_monthly_usage: "mspSecureMonthlyUsage" => "msp_secure",
             msp_secure_essentials_monthly_usage: "mspSecureEssentialsMonthlyUsage" => "msp_secure_essentials",
             msp_secure_extra_monthly_usage: "mspSecureExtraMonthlyUsage" => "msp_secure_extra",
-            msp_secure_monthly_usage: "mspSecureMonthlyUsage" => "msp_secure",
             msp_secure_plus_monthly_usage: "mspSecurePlusMonthlyUsage" => "msp_secure_plus",
             patch_management_monthly_usage: "patchManagementMonthlyUsage" => "patch_management",
             sve_vdi_monthly_usage: "sveVdiMonthlyUsage" => "sve_vdi",
             sve_vs_monthly_usage: "sveVsMonthlyUsage" => "sve_vs",
             xdr_identity_sensors_monthly_usage: "xdrIdentitySensorsMonthlyUsage" => "xdr_identity_sensors",
             xdr_productivity_sensors_monthly_usage: "xdrProductivitySensorsMonthlyUsage" => "xdr_productivity_sensors",
-        })
+        }}
     };
 }
+
+/// Destructures a counter struct without `..`, so a counter added to the generated models
+/// stops the build here instead of being dropped silently. A key that is not a known counter's
+/// stops it too (the index is computed at compile time).
+macro_rules! typed_counters {
+    ($value:expr, $ty:ident, [$($other:ident),*] { $($field:ident: $json:literal => $key:literal),* $(,)? }) => {{
+        let $ty { $($field,)* $($other: _,)* } = $value;
+        [$(($json, $key, const { known_index_const($key) }, $field.map(Raw::from))),*]
+    }};
+}
+
+/// Defines `typed_counter`: a typed counter's key and known-counter index by its JSON name.
+macro_rules! typed_counter_by_name {
+    ({ $($field:ident: $json:literal => $key:literal),* $(,)? }) => {
+        /// The product key and known-counter index of a typed counter's JSON name (a
+        /// `minimumUsage` entry is named like the counter it is the minimum of).
+        fn typed_counter(counter: &str) -> Option<(&'static str, usize)> {
+            match counter {
+                $($json => Some(($key, const { known_index_const($key) })),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+with_typed_counters!(typed_counter_by_name!());
 
 /// Number of typed counters in the generated models.
 const TYPED_COUNTERS: usize = 26;
 
 fn monthly_counters(usage: &MonthlyUsage) -> [Typed; TYPED_COUNTERS] {
-    counters_of!(usage, MonthlyUsage, [minimum_usage, extra])
+    with_typed_counters!(typed_counters!(usage, MonthlyUsage, [minimum_usage, extra]))
 }
 
 fn product_type_counters(usage: &ProductTypeUsage) -> [Typed; TYPED_COUNTERS] {
-    counters_of!(
+    with_typed_counters!(typed_counters!(
         usage,
         ProductTypeUsage,
         [minimum_usage, extra, product_type]
-    )
+    ))
+}
+
+/// [`GZ_MONTHLY_SOURCE`], allocated once per process and shared by every record that has it.
+static MONTHLY_SOURCE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(GZ_MONTHLY_SOURCE));
+/// [`GZ_PER_PRODUCT_TYPE_SOURCE`], allocated once per process and shared likewise.
+static PER_PRODUCT_TYPE_SOURCE: LazyLock<Arc<str>> =
+    LazyLock::new(|| Arc::from(GZ_PER_PRODUCT_TYPE_SOURCE));
+
+/// The company's strings as every record of one call shares them.
+#[derive(Clone)]
+struct SharedCompany {
+    id: Arc<str>,
+    name: Option<Arc<str>>,
+    parent_id: Option<Arc<str>>,
+}
+
+impl SharedCompany {
+    fn new(company: &CompanyRef) -> Self {
+        SharedCompany {
+            id: Arc::from(company.id.as_str()),
+            name: company.name.as_deref().map(Arc::from),
+            parent_id: company.parent_id.as_deref().map(Arc::from),
+        }
+    }
 }
 
 /// A counter on its way to a record.
 struct Candidate<'a> {
-    key: Cow<'a, str>,
+    /// Product key, unit and built-in name.
+    described: Described,
     metric: Metric,
-    unit: Unit,
-    /// The built-in product name of a known counter.
-    name: Option<&'static str>,
     quantity: Number,
     /// The counter's JSON name as sent, for error messages.
     counter: &'a str,
@@ -236,10 +286,14 @@ struct Candidate<'a> {
 
 /// What one result object (or one per-product-type entry) shares across its records.
 struct Entry<'a> {
+    /// The company, for error messages.
     company: &'a CompanyRef,
+    /// The company's strings, for the records.
+    shared: SharedCompany,
     period: Period,
-    product_type: Option<i64>,
-    source: &'static str,
+    /// The entry's `productType` and its name.
+    product_type: Option<(i64, Arc<str>)>,
+    source: Arc<str>,
 }
 
 impl Entry<'_> {
@@ -247,15 +301,15 @@ impl Entry<'_> {
         &self,
         typed: &[Typed],
         extra: &'a Map<String, Value>,
-        minimums: Option<&'a std::collections::BTreeMap<String, f64>>,
+        minimums: Option<&'a BTreeMap<String, f64>>,
     ) -> Result<Vec<UsageRecord>, CoreError> {
         let capacity = typed.len() + extra.len() + minimums.map_or(0, |m| m.len());
         let mut candidates: Vec<Candidate<'a>> = Vec::with_capacity(capacity);
 
-        for &(counter, key, raw) in typed {
+        for &(counter, key, index, raw) in typed {
             if let Some(raw) = raw {
-                let (unit, name) = describe(key);
-                let quantity = to_quantity(raw, unit).map_err(|reason| {
+                let described = describe_known(index).unwrap_or_else(|| describe_key(key));
+                let quantity = to_quantity(raw, described.unit).map_err(|reason| {
                     let sent = match raw {
                         Raw::Whole(whole) => whole.to_string(),
                         Raw::Float(value) => value.to_string(),
@@ -263,51 +317,54 @@ impl Entry<'_> {
                     self.invalid(counter, Metric::MonthlyUsage, sent, reason)
                 })?;
                 candidates.push(Candidate {
-                    key: Cow::Borrowed(key),
+                    described,
                     metric: Metric::MonthlyUsage,
-                    unit,
-                    name,
                     quantity,
                     counter,
                 });
             }
         }
 
+        // One buffer for the product keys of the counters the models do not know.
+        let mut key = String::new();
         for (counter, value) in extra {
             // Only numbers are counters; null means "not reported", not 0.
             let Value::Number(number) = value else {
                 continue;
             };
-            let key = product_key(counter);
-            let (unit, name) = describe(&key);
+            write_product_key(counter, &mut key);
+            let described = describe_key(&key);
             let raw = match number.as_u64() {
                 Some(whole) => Raw::Whole(whole),
                 None => Raw::Float(number.as_f64().unwrap_or(f64::NAN)),
             };
-            let quantity = to_quantity(raw, unit).map_err(|reason| {
+            let quantity = to_quantity(raw, described.unit).map_err(|reason| {
                 self.invalid(counter, Metric::MonthlyUsage, number.to_string(), reason)
             })?;
             candidates.push(Candidate {
-                key: Cow::Owned(key),
+                described,
                 metric: Metric::MonthlyUsage,
-                unit,
-                name,
                 quantity,
                 counter,
             });
         }
 
         for (counter, &minimum) in minimums.into_iter().flatten() {
-            let key = product_key(counter);
-            let (unit, name) = describe(&key);
-            let quantity = to_quantity(Raw::Float(minimum), unit).map_err(|reason| {
+            let described = match typed_counter(counter) {
+                Some((typed_key, index)) => {
+                    describe_known(index).unwrap_or_else(|| describe_key(typed_key))
+                }
+                None => {
+                    write_product_key(counter, &mut key);
+                    describe_key(&key)
+                }
+            };
+            let quantity = to_quantity(Raw::Float(minimum), described.unit).map_err(|reason| {
                 self.invalid(counter, Metric::MinimumUsage, minimum.to_string(), reason)
             })?;
             candidates.push(Candidate {
-                key: Cow::Owned(key),
+                described,
                 metric: Metric::MinimumUsage,
-                unit,
-                name,
                 quantity,
                 counter,
             });
@@ -315,35 +372,37 @@ impl Entry<'_> {
 
         // Records of one entry share vendor, company and product type, so (product, metric)
         // is the contract's order; the counter name makes the error message deterministic.
-        candidates.sort_unstable_by(|a, b| {
-            (a.key.as_ref(), a.metric.as_str(), a.counter).cmp(&(
-                b.key.as_ref(),
+        // (product key, metric, counter) is unique, so any sort gives the same order; a stable
+        // sort is close to linear here, as the typed counters come in this order already.
+        candidates.sort_by(|a, b| {
+            (&*a.described.key, a.metric.as_str(), a.counter).cmp(&(
+                &*b.described.key,
                 b.metric.as_str(),
                 b.counter,
             ))
         });
         self.check_duplicates(&mut candidates)?;
 
-        let product_type = self.product_type.map(product_type_name);
+        let product_type = self.product_type.as_ref().map(|(_, name)| name);
         // Records of one entry share vendor, company and product type, and the candidates are
         // sorted by (product, metric): the records are in the contract's order already.
         let records: Vec<UsageRecord> = candidates
             .into_iter()
             .map(|candidate| UsageRecord {
                 vendor: Vendor::Bitdefender,
-                company_id: self.company.id.clone(),
-                company_name: self.company.name.clone(),
-                parent_company_id: self.company.parent_id.clone(),
+                company_id: Arc::clone(&self.shared.id),
+                company_name: self.shared.name.clone(),
+                parent_company_id: self.shared.parent_id.clone(),
                 period_start: self.period.start,
                 period_end: self.period.end,
-                product_name: candidate.name.map(str::to_owned),
-                product: candidate.key.into_owned(),
-                product_type: product_type.as_ref().map(|t| t.clone().into_owned()),
+                product: candidate.described.key,
+                product_name: candidate.described.name,
+                product_type: product_type.cloned(),
                 license_type: None,
                 metric: candidate.metric,
-                unit: candidate.unit,
+                unit: candidate.described.unit,
                 quantity: candidate.quantity,
-                source: self.source.to_owned(),
+                source: Arc::clone(&self.source),
             })
             .collect();
         debug_assert!(
@@ -358,7 +417,7 @@ impl Entry<'_> {
     fn check_duplicates(&self, candidates: &mut Vec<Candidate<'_>>) -> Result<(), CoreError> {
         for pair in candidates.windows(2) {
             if let [a, b] = pair
-                && a.key == b.key
+                && a.described.key == b.described.key
                 && a.metric == b.metric
                 && a.quantity != b.quantity
             {
@@ -368,8 +427,8 @@ impl Entry<'_> {
                 };
                 return Err(CoreError::GzConflictingCounters {
                     company_id: self.company.id.clone(),
-                    product_type: self.product_type,
-                    product: a.key.clone().into_owned(),
+                    product_type: self.product_type.as_ref().map(|(number, _)| *number),
+                    product: a.described.key.to_string(),
                     metric: a.metric.as_str(),
                     counters: format!(
                         "`{}` = {} and `{}` = {}",
@@ -381,7 +440,7 @@ impl Entry<'_> {
                 });
             }
         }
-        candidates.dedup_by(|b, a| a.key == b.key && a.metric == b.metric);
+        candidates.dedup_by(|b, a| a.described.key == b.described.key && a.metric == b.metric);
         Ok(())
     }
 
@@ -395,7 +454,7 @@ impl Entry<'_> {
     ) -> CoreError {
         CoreError::GzInvalidCounter {
             company_id: self.company.id.clone(),
-            product_type: self.product_type,
+            product_type: self.product_type.as_ref().map(|(number, _)| *number),
             counter: match metric {
                 Metric::MinimumUsage => format!("minimumUsage.{counter}"),
                 _ => counter.to_owned(),
@@ -436,13 +495,14 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::counters::{KNOWN_COUNTERS, describe, product_key};
 
-    /// Names of the typed counters and their keys.
-    fn typed_counter_names() -> Vec<(&'static str, &'static str)> {
+    /// Names of the typed counters, their keys and known-counter indexes.
+    fn typed_counter_names() -> Vec<(&'static str, &'static str, usize)> {
         let empty: MonthlyUsage = serde_json::from_str("{}").unwrap();
         monthly_counters(&empty)
             .iter()
-            .map(|(json, key, _)| (*json, *key))
+            .map(|(json, key, index, _)| (*json, *key, *index))
             .collect()
     }
 
@@ -450,9 +510,24 @@ mod tests {
     fn typed_counter_keys_follow_the_product_key_rule() {
         let names = typed_counter_names();
         assert_eq!(names.len(), TYPED_COUNTERS);
-        for (json, key) in names {
+        for (json, key, index) in names {
             assert_eq!(product_key(json), key, "{json}");
             assert!(describe(key).1.is_some(), "{key} has no unit or name");
+            assert_eq!(KNOWN_COUNTERS[index].key, key, "{json}");
+            assert_eq!(typed_counter(json), Some((key, index)), "{json}");
         }
+        assert_eq!(typed_counter("phasrMonthlyUsage"), None);
+    }
+
+    /// The typed counters come in record order, so sorting a result's candidates is cheap.
+    #[test]
+    fn typed_counters_are_in_record_order() {
+        let names = typed_counter_names();
+        assert!(
+            names
+                .windows(2)
+                .all(|w| (w[0].1, w[0].0) < (w[1].1, w[1].0)),
+            "{names:?}"
+        );
     }
 }

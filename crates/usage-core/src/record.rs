@@ -1,5 +1,7 @@
 //! The normalized usage record of SPEC section 2: one company, one period, one product, one metric.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -116,28 +118,41 @@ as_str_and_display!(LicenseType { Full => "full", Trial => "trial" });
 ///
 /// Every field is always written (absent values as `null`), so the JSON Schema lists all of
 /// them as required.
+///
+/// The text fields are `Arc<str>` rather than `String`: every record of one company shares its
+/// `company_id`, `company_name`, `parent_company_id` and `source`, both records of an ESET row
+/// share its `product` and `product_name`, and the key and name of a known GravityZone counter
+/// are shared by every record that has them. A clone is then a reference-count increment
+/// instead of an allocation and a copy, which is what normalizing used to spend most of its time
+/// on (see `BENCHMARKS.md`). An `Arc<str>` serializes, deserializes and has a JSON Schema exactly
+/// like a `String`, so the output and `schemas/usage-record.json` are unchanged; read a field as
+/// `&str` with `&*record.company_id` or `record.company_name.as_deref()`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "UsageRecord", transform = every_field_required)]
+#[schemars(
+    title = "UsageRecord",
+    description = SCHEMA_DESCRIPTION,
+    transform = every_field_required
+)]
 pub struct UsageRecord {
     /// The vendor the quantity comes from.
     pub vendor: Vendor,
     /// The vendor's company id, as the vendor spells it.
-    pub company_id: String,
+    pub company_id: Arc<str>,
     /// The company's name, when known.
-    pub company_name: Option<String>,
+    pub company_name: Option<Arc<str>>,
     /// The company directly above in the vendor's tree, when known.
-    pub parent_company_id: Option<String>,
+    pub parent_company_id: Option<Arc<str>>,
     /// First day covered, inclusive (`YYYY-MM-DD`).
     pub period_start: NaiveDate,
     /// Last day covered, inclusive (`YYYY-MM-DD`).
     pub period_end: NaiveDate,
     /// Stable product key: ESET category or product code; GravityZone counter key in snake_case.
-    pub product: String,
+    pub product: Arc<str>,
     /// The vendor's product name, or the built-in name of a known key.
-    pub product_name: Option<String>,
+    pub product_name: Option<Arc<str>>,
     /// GravityZone product type of a per-product-type entry (`endpoint_security`, `edr`, `phasr`,
     /// else the number); null elsewhere.
-    pub product_type: Option<String>,
+    pub product_type: Option<Arc<str>>,
     /// ESET license type; null when absent and for GravityZone.
     pub license_type: Option<LicenseType>,
     /// What the quantity measures.
@@ -149,8 +164,21 @@ pub struct UsageRecord {
     #[schemars(range(min = 0))]
     pub quantity: serde_json::Number,
     /// The call that produced the record, e.g. `eset:UsageReport/AllCompanies/categories`.
-    pub source: String,
+    pub source: Arc<str>,
 }
+
+/// The schema's description of a record: the first three paragraphs of [`UsageRecord`]'s doc
+/// comment, word for word. The rest of that comment is about the Rust types, which the JSON
+/// does not show, so `schemas/usage-record.json` leaves it out.
+const SCHEMA_DESCRIPTION: &str = concat!(
+    "One measured quantity: one company, one period, one product, one metric.\n",
+    "\n",
+    "Field order is the CSV column order of the contract; records sort by\n",
+    "(vendor, company_id, product_type, product, metric).\n",
+    "\n",
+    "Every field is always written (absent values as `null`), so the JSON Schema lists all of\n",
+    "them as required.",
+);
 
 impl UsageRecord {
     /// The field names in contract order: the JSON key order and the CSV header.

@@ -92,7 +92,10 @@ fn gz_children_are_not_counted_twice() {
 
 #[test]
 fn without_the_root_its_children_are_the_top() {
-    let records: Vec<_> = tree().into_iter().filter(|r| r.company_id != "R").collect();
+    let records: Vec<_> = tree()
+        .into_iter()
+        .filter(|r| &*r.company_id != "R")
+        .collect();
     let totals = totals(&records);
     // A (8, which includes C's 3) + B (4).
     assert_eq!(
@@ -109,7 +112,7 @@ fn without_the_root_its_children_are_the_top() {
     // Without A, C's parent is absent: its chain ends and C counts with B.
     let records: Vec<_> = tree()
         .into_iter()
-        .filter(|r| r.company_id == "B" || r.company_id == "C")
+        .filter(|r| &*r.company_id == "B" || &*r.company_id == "C")
         .collect();
     assert_eq!(
         total(&totals_of(&records), Vendor::Bitdefender, "endpoint", None).quantity,

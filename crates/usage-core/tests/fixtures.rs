@@ -366,7 +366,7 @@ fn check_eset_company(
             let record = records
                 .iter()
                 .find(|r| {
-                    r.product == code
+                    *r.product == *code
                         && r.metric.as_str() == metric
                         && r.license_type.map(|l| l.as_str()) == license
                 })
@@ -377,13 +377,13 @@ fn check_eset_company(
                 row[key].as_u64(),
                 "{file} {code} {metric}"
             );
-            assert_eq!(record.company_id, company["companyId"].as_str().unwrap());
+            assert_eq!(&*record.company_id, company["companyId"].as_str().unwrap());
             assert_eq!(
                 record.company_name.as_deref(),
                 company["companyName"].as_str()
             );
             assert_eq!(record.product_name.as_deref(), row["name"].as_str());
-            assert_eq!(record.source, format!("eset:{endpoint}"));
+            assert_eq!(*record.source, format!("eset:{endpoint}"));
             assert_eq!(
                 (record.period_start, record.period_end),
                 (october().start, october().end)
@@ -436,7 +436,7 @@ fn check_gz_record(
 ) {
     let record = records
         .iter()
-        .find(|r| r.product == product && r.metric.as_str() == metric)
+        .find(|r| &*r.product == product && r.metric.as_str() == metric)
         .unwrap_or_else(|| panic!("{file}: no {metric} record for {product}"));
     assert_eq!(
         record.quantity.as_f64(),
@@ -448,10 +448,14 @@ fn check_gz_record(
     let company = gz_company();
     assert_eq!(
         (
-            &record.company_id,
-            &record.company_name,
-            &record.parent_company_id
+            &*record.company_id,
+            record.company_name.as_deref(),
+            record.parent_company_id.as_deref()
         ),
-        (&company.id, &company.name, &company.parent_id)
+        (
+            company.id.as_str(),
+            company.name.as_deref(),
+            company.parent_id.as_deref()
+        )
     );
 }

@@ -52,7 +52,7 @@ fn summary(records: &[UsageRecord]) -> Vec<(String, &'static str, &'static str, 
         .iter()
         .map(|r| {
             (
-                r.product.clone(),
+                r.product.to_string(),
                 r.metric.as_str(),
                 r.unit.as_str(),
                 r.quantity.to_string(),
@@ -64,7 +64,7 @@ fn summary(records: &[UsageRecord]) -> Vec<(String, &'static str, &'static str, 
 fn find<'a>(records: &'a [UsageRecord], product: &str, metric: Metric) -> &'a UsageRecord {
     records
         .iter()
-        .find(|r| r.product == product && r.metric == metric)
+        .find(|r| &*r.product == product && r.metric == metric)
         .unwrap_or_else(|| panic!("no {product} {metric} record"))
 }
 
@@ -103,7 +103,7 @@ fn eset_rows_give_seat_days_and_seats_records() {
     );
     let r = &records[2];
     assert_eq!(r.vendor, Vendor::Eset);
-    assert_eq!(r.company_id, "c-1");
+    assert_eq!(&*r.company_id, "c-1");
     assert_eq!(r.company_name.as_deref(), Some("Flowers BV"));
     assert_eq!(r.parent_company_id.as_deref(), Some("parent-guid"));
     assert_eq!(r.period_start, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
@@ -111,7 +111,7 @@ fn eset_rows_give_seat_days_and_seats_records() {
     assert_eq!(r.product_name.as_deref(), Some("Endpoint Security"));
     assert_eq!(r.product_type, None);
     assert_eq!(r.license_type, Some(LicenseType::Full));
-    assert_eq!(r.source, "eset:UsageReport/AllCompanies/categories");
+    assert_eq!(&*r.source, "eset:UsageReport/AllCompanies/categories");
     assert_eq!(records[0].license_type, Some(LicenseType::Trial));
     // Integers stay integers in the output.
     assert_eq!(serde_json::to_value(r).unwrap()["quantity"], json!(93));
@@ -125,9 +125,12 @@ fn eset_products_reports_read_products() {
     });
     let records = eset(company.clone(), EsetReportKind::Products).unwrap();
     assert_eq!(records.len(), 2);
-    assert_eq!(records[0].product, "2015");
+    assert_eq!(&*records[0].product, "2015");
     assert_eq!(records[0].license_type, None);
-    assert_eq!(records[0].source, "eset:UsageReport/AllCompanies/products");
+    assert_eq!(
+        &*records[0].source,
+        "eset:UsageReport/AllCompanies/products"
+    );
     let err = eset(company, EsetReportKind::Categories).unwrap_err();
     assert!(
         matches!(err, CoreError::EsetReportKindMismatch { .. }),
@@ -235,7 +238,7 @@ fn eset_daily_detail_must_add_up() {
             ("EES".into(), "seats", "seat", "3".into()),
         ]
     );
-    assert_eq!(ok[0].source, "eset:UsageReport/Daily/categories");
+    assert_eq!(&*ok[0].source, "eset:UsageReport/Daily/categories");
     assert_eq!(
         ok[0].period_end,
         NaiveDate::from_ymd_opt(2026, 3, 3).unwrap()
@@ -296,7 +299,7 @@ fn gz_every_counter_is_a_record_zeros_included() {
     assert_sorted(&records);
     let endpoint = find(&records, "endpoint", Metric::MonthlyUsage);
     assert_eq!(endpoint.vendor, Vendor::Bitdefender);
-    assert_eq!(endpoint.company_id, "gz-1");
+    assert_eq!(&*endpoint.company_id, "gz-1");
     assert_eq!(endpoint.company_name.as_deref(), Some("Acme Ltd"));
     assert_eq!(endpoint.parent_company_id.as_deref(), Some("gz-root"));
     assert_eq!(endpoint.product_name.as_deref(), Some("Endpoint Security"));
@@ -304,7 +307,7 @@ fn gz_every_counter_is_a_record_zeros_included() {
     assert_eq!(endpoint.license_type, None);
     assert_eq!(endpoint.unit, Unit::Endpoint);
     assert_eq!(endpoint.quantity, 13u64.into());
-    assert_eq!(endpoint.source, "bitdefender:licensing.getMonthlyUsage");
+    assert_eq!(&*endpoint.source, "bitdefender:licensing.getMonthlyUsage");
     let minimum = find(&records, "endpoint", Metric::MinimumUsage);
     assert_eq!(
         (minimum.unit, minimum.quantity.to_string()),
@@ -497,8 +500,8 @@ fn gz_per_product_type_entries_are_never_merged() {
         .iter()
         .map(|r| {
             (
-                r.product_type.clone().unwrap(),
-                r.product.clone(),
+                r.product_type.as_deref().unwrap().to_owned(),
+                r.product.to_string(),
                 r.quantity.to_string(),
             )
         })
@@ -518,7 +521,7 @@ fn gz_per_product_type_entries_are_never_merged() {
             expect("phasr", "phasr", "2"),
         ]
     );
-    assert!(records.iter().all(|r| r.source
+    assert!(records.iter().all(|r| &*r.source
         == "bitdefender:licensing.getMonthlyUsagePerProductType"
         && r.metric == Metric::MonthlyUsage));
 }
@@ -587,4 +590,52 @@ fn record_fields_serialize_in_contract_order_with_nulls() {
         text,
         r#"{"vendor":"bitdefender","company_id":"gz-1","company_name":"Acme Ltd","parent_company_id":"gz-root","period_start":"2026-03-01","period_end":"2026-03-31","product":"endpoint","product_name":"Endpoint Security","product_type":null,"license_type":null,"metric":"monthly_usage","unit":"endpoint","quantity":1,"source":"bitdefender:licensing.getMonthlyUsage"}"#
     );
+}
+
+/// The text fields are shared, not copied: one company's records point at the same strings,
+/// both records of an ESET row share its product, and a known GravityZone counter's key and
+/// name are the same strings in every result.
+#[test]
+fn records_share_their_strings() {
+    use std::sync::Arc;
+
+    let records = eset(
+        json!({"companyId": "c-1", "companyName": "Flowers BV", "categories": [
+            {"code": "EES", "name": "Endpoint Security", "licenseType": 1, "seatDays": 93, "seats": 3},
+            {"code": "111", "name": "Mail Security", "licenseType": 1, "seatDays": 31, "seats": 1}
+        ]}),
+        EsetReportKind::Categories,
+    )
+    .unwrap();
+    assert_eq!(records.len(), 4);
+    let first = &records[0];
+    for r in &records {
+        assert!(Arc::ptr_eq(&r.company_id, &first.company_id));
+        let shared = |a: &Option<Arc<str>>, b: &Option<Arc<str>>| match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        assert!(shared(&r.company_name, &first.company_name));
+        assert!(shared(&r.parent_company_id, &first.parent_company_id));
+        assert!(Arc::ptr_eq(&r.source, &first.source));
+    }
+    let row: Vec<_> = records.iter().filter(|r| &*r.product == "EES").collect();
+    assert_eq!(row.len(), 2);
+    assert!(Arc::ptr_eq(&row[0].product, &row[1].product));
+
+    let one = gz_records(json!({"endpointMonthlyUsage": 1, "fooUsage": 2}));
+    let two = gz_records(json!({"endpointMonthlyUsage": 3, "fooUsage": 4}));
+    let endpoint =
+        |records: &[UsageRecord]| find(records, "endpoint", Metric::MonthlyUsage).clone();
+    let (a, b) = (endpoint(&one), endpoint(&two));
+    assert!(Arc::ptr_eq(&a.product, &b.product));
+    assert!(Arc::ptr_eq(&a.source, &b.source));
+    assert!(Arc::ptr_eq(
+        a.product_name.as_ref().unwrap(),
+        b.product_name.as_ref().unwrap()
+    ));
+    // Each call has its own copy of the company's strings, and of an unknown counter's key.
+    assert!(!Arc::ptr_eq(&a.company_id, &b.company_id));
+    let foo = |records: &[UsageRecord]| find(records, "foo", Metric::MonthlyUsage).product.clone();
+    assert_eq!(foo(&one), foo(&two));
 }

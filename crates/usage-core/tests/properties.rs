@@ -239,7 +239,7 @@ proptest! {
         prop_assert_eq!(records.len(), expected.len());
         for record in &records {
             let values = expected
-                .get(&(record.product.clone(), record.metric.as_str()))
+                .get(&(record.product.to_string(), record.metric.as_str()))
                 .ok_or_else(|| TestCaseError::fail(format!("unexpected record {record:?}")))?;
             prop_assert_eq!(Some(&record.quantity), values.first());
             prop_assert!(record.quantity.as_f64().unwrap() >= 0.0);
@@ -344,7 +344,7 @@ proptest! {
             for (metric, key) in [(Metric::SeatDays, "seatDays"), (Metric::Seats, "seats")] {
                 let quantity = Number::from(row[key].as_u64().unwrap());
                 prop_assert!(
-                    records.iter().any(|r| r.product == code && r.metric == metric && r.quantity == quantity),
+                    records.iter().any(|r| *r.product == *code && r.metric == metric && r.quantity == quantity),
                     "no {metric} {quantity} record for {code}"
                 );
             }
@@ -376,7 +376,7 @@ proptest! {
         prop_assert_eq!(
             records
                 .iter()
-                .map(|r| (r.product.clone(), r.metric, r.license_type, r.quantity.clone()))
+                .map(|r| (r.product.to_string(), r.metric, r.license_type, r.quantity.clone()))
                 .collect::<Vec<_>>(),
             expected
         );
