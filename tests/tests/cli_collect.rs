@@ -242,3 +242,15 @@ async fn a_permanently_failing_company_is_listed_and_nothing_else_is_lost() {
     };
     assert_eq!(without_victim(&doc), without_victim(&baseline));
 }
+
+#[test]
+fn schema_prints_the_committed_record_schema() {
+    let home = tempfile::tempdir().unwrap();
+    let result = run(home.path(), &["schema"], &[]);
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/usage-record.json"),
+    )
+    .unwrap();
+    assert_eq!(result.stdout, committed);
+}

@@ -467,8 +467,12 @@ fn write_output(
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            write(&mut out).map_err(fail)?;
-            out.flush().map_err(fail)
+            match write(&mut out).and_then(|()| out.flush()) {
+                // The reader went away (`| head`): nothing is left to write to, and that is
+                // what the reader wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(fail),
+            }
         }
     }
 }
