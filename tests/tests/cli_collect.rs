@@ -190,6 +190,9 @@ async fn faults_and_short_tokens_lose_and_duplicate_nothing() {
     .unwrap();
     let mut vars = sandbox_env(&faulty);
     vars.push(("MSP_USAGE_TIMEOUT_SECS".into(), "1".into()));
+    // One request in five fails: 5 attempts would all fail about once in 3,000 requests (and a
+    // run makes about 250), so give each request 10 (about once in 10 million).
+    vars.push(("MSP_USAGE_MAX_ATTEMPTS".into(), "10".into()));
     let stressed = run_async(home.path(), &args, &vars).await;
     assert_eq!(stressed.code, 0, "stderr: {}", stressed.stderr);
     let faults: u64 = faulty

@@ -18,6 +18,8 @@ pub(crate) const ESET_DEFAULT_URL: &str = "https://mspapi.eset.com/api";
 pub(crate) const GRAVITYZONE_DEFAULT_URL: &str = "https://cloud.gravityzone.bitdefender.com/api";
 /// Default per-request timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of attempts of one request (retries of transient failures included).
+const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
 /// ESET settings of a run.
 #[derive(Debug, Clone)]
@@ -48,6 +50,8 @@ pub(crate) struct Settings {
     pub(crate) gravityzone: Option<GravityZoneSettings>,
     /// Per-request timeout.
     pub(crate) timeout: Duration,
+    /// Attempts of one request before its failure is reported (1 = no retry).
+    pub(crate) max_attempts: u32,
     /// Where the settings came from, for error messages.
     pub(crate) source: String,
 }
@@ -60,6 +64,7 @@ struct FileConfig {
     #[serde(default)]
     gravityzone: FileGravityZone,
     timeout_secs: Option<u64>,
+    max_attempts: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,10 +190,31 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Settings, CliError> {
             .unwrap_or(DEFAULT_TIMEOUT),
     };
 
+    let max_attempts = match env("MSP_USAGE_MAX_ATTEMPTS") {
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=20).contains(&n) => n,
+            _ => {
+                return Err(CliError::Config(format!(
+                    "MSP_USAGE_MAX_ATTEMPTS is `{v}`: give a whole number from 1 to 20, e.g. 5"
+                )));
+            }
+        },
+        None => match file.max_attempts {
+            Some(n) if (1..=20).contains(&n) => n,
+            Some(n) => {
+                return Err(CliError::Config(format!(
+                    "max_attempts is {n} in {source}: give a whole number from 1 to 20, e.g. 5"
+                )));
+            }
+            None => DEFAULT_MAX_ATTEMPTS,
+        },
+    };
+
     Ok(Settings {
         eset,
         gravityzone,
         timeout,
+        max_attempts,
         source,
     })
 }

@@ -154,7 +154,7 @@ async fn prepare(
         None => config::load(config_path)?,
     };
     let (embedded, settings) = if options.sandbox {
-        let (sandbox, settings) = sandbox::start_embedded(settings.timeout).await?;
+        let (sandbox, settings) = sandbox::start_embedded(&settings).await?;
         (Some(sandbox), settings)
     } else {
         (None, settings)
@@ -225,6 +225,7 @@ fn replay_settings(replay: &Replay) -> Settings {
                 api_key: SecretString::from("replay"),
             }),
         timeout: std::time::Duration::from_secs(30),
+        max_attempts: 5,
         source: "the recording".to_string(),
     }
 }
@@ -242,7 +243,8 @@ fn build_eset(
     })?;
     let mut builder = EsetClient::builder(eset.username.clone(), eset.password.clone())
         .base_url(eset.url.clone())
-        .timeout(settings.timeout);
+        .timeout(settings.timeout)
+        .max_attempts(settings.max_attempts);
     if let Some(recorder) = recorder {
         builder = builder.observer(Arc::new(Hook {
             vendor: "eset",
@@ -273,7 +275,8 @@ fn build_gravityzone(
     })?;
     let mut builder = GravityZoneClient::builder(gz.api_key.clone())
         .base_url(gz.url.clone())
-        .timeout(settings.timeout);
+        .timeout(settings.timeout)
+        .max_attempts(settings.max_attempts);
     if let Some(recorder) = recorder {
         builder = builder.observer(Arc::new(Hook {
             vendor: "bitdefender",

@@ -10,7 +10,7 @@ use crate::config::{EsetSettings, GravityZoneSettings, Settings};
 use crate::error::CliError;
 
 /// Starts the emulator with its defaults and returns settings pointing both vendors at it.
-pub(crate) async fn start_embedded(timeout: Duration) -> Result<(Sandbox, Settings), CliError> {
+pub(crate) async fn start_embedded(configured: &Settings) -> Result<(Sandbox, Settings), CliError> {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| CliError::Sandbox(e.to_string()))?;
@@ -25,7 +25,8 @@ pub(crate) async fn start_embedded(timeout: Duration) -> Result<(Sandbox, Settin
             url: sandbox.gravityzone_base_url(),
             api_key: SecretString::from(credentials.gravityzone_api_key.clone()),
         }),
-        timeout,
+        timeout: configured.timeout,
+        max_attempts: configured.max_attempts,
         source: "the embedded sandbox".to_string(),
     };
     Ok((sandbox, settings))
