@@ -292,3 +292,103 @@ async fn a_damaged_recording_is_one_line_naming_the_file() {
     let result = run(home.path(), &["drift", empty.to_str().unwrap()], &[]);
     one_line(&result, "index.json");
 }
+
+/// A recording altered to make a replay read outside its directory (a path with `..`, an
+/// absolute path, a device, a symbolic link) or to pass an edited body (its sha256 removed) is
+/// refused: exit 1, one line naming the entry, for `collect --replay` and `drift` alike. The
+/// file outside the directory holds exactly the recorded bytes, so reading it would succeed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
+    let home = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let dir = home.path().join("rec");
+    let recorded = run_async(
+        home.path(),
+        &[
+            "collect",
+            "--month",
+            MONTH,
+            "--vendor",
+            "bitdefender",
+            "--format",
+            "json",
+            "--record",
+            dir.to_str().unwrap(),
+        ],
+        &sandbox_env(&sandbox),
+    )
+    .await;
+    sandbox.shutdown().await;
+    assert_eq!(recorded.code, 0, "stderr: {}", recorded.stderr);
+    let index_path = dir.join("index.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let entry = original["exchanges"][2].clone();
+    let seq = entry["seq"].as_u64().unwrap();
+    let file = entry["file"].as_str().unwrap().to_string();
+    // The same bytes outside the directory, and a link to them inside it.
+    std::fs::copy(dir.join(&file), home.path().join("outside.json")).unwrap();
+    std::os::unix::fs::symlink(home.path().join("outside.json"), dir.join("link.json")).unwrap();
+
+    let outside = format!("{}/outside.json", home.path().display());
+    let tamperings: [(&str, serde_json::Value, &str); 6] = [
+        (
+            "a relative path out",
+            "../outside.json".into(),
+            "not a plain name",
+        ),
+        (
+            "an absolute path",
+            outside.as_str().into(),
+            "not a plain name",
+        ),
+        ("passwd", "../../etc/passwd".into(), "not a plain name"),
+        ("a device", "/dev/zero".into(), "not a plain name"),
+        ("a link", "link.json".into(), "not a plain file"),
+        ("no sha256", serde_json::Value::Null, "no sha256"),
+    ];
+    for (what, value, reason) in tamperings {
+        let mut index = original.clone();
+        if value.is_null() {
+            std::fs::write(
+                dir.join(&file),
+                b"{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":[]}",
+            )
+            .unwrap();
+            index["exchanges"][2]
+                .as_object_mut()
+                .unwrap()
+                .remove("sha256");
+        } else {
+            index["exchanges"][2]["file"] = value;
+        }
+        std::fs::write(&index_path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+        for args in [
+            vec![
+                "collect",
+                "--format",
+                "json",
+                "--replay",
+                dir.to_str().unwrap(),
+            ],
+            vec!["drift", dir.to_str().unwrap()],
+        ] {
+            let result = run(home.path(), &args, &[]);
+            assert_eq!(result.code, 1, "{what} {args:?}: {}", result.stderr);
+            assert!(result.stdout.is_empty(), "{what}: {}", result.stdout);
+            assert_eq!(
+                result.stderr.trim().lines().count(),
+                1,
+                "{what}: {}",
+                result.stderr
+            );
+            assert!(
+                result.stderr.contains(&format!("entry {seq} "))
+                    || result.stderr.contains("link.json"),
+                "{what}: the entry is not named: {}",
+                result.stderr
+            );
+            assert!(result.stderr.contains(reason), "{what}: {}", result.stderr);
+        }
+    }
+}

@@ -1,12 +1,12 @@
 //! The client, its builder and the public calls.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use usage_http::{Pacer, Secrets, SetupError, Transport, TransportBuilder, TransportSettings};
 use usage_models::bitdefender::{
     CompanyDetails, CompanyListEntry, GetCompaniesListParams, GetCompanyDetailsParams,
     GetLicenseInfoParams, GetMonthlyUsageParams, GetMonthlyUsagePerProductTypeParams,
@@ -14,14 +14,8 @@ use usage_models::bitdefender::{
 };
 
 use crate::decode::MonthlyUsageOutcome;
-use crate::exchange::{ExchangeObserver, ExchangeSource};
-use crate::rate_limit::Limiters;
-use crate::redact::Redactor;
-use crate::rpc::{Method, Service};
+use crate::rpc::{Method, RateClass, Service};
 use crate::{GravityZoneError, TargetMonth};
-
-/// `User-Agent` of every request.
-const USER_AGENT: &str = concat!("msp-usage/", env!("CARGO_PKG_VERSION"));
 
 /// An async client of the GravityZone JSON-RPC API (Licensing, Network and Companies services)
 /// for one API key.
@@ -39,35 +33,19 @@ pub struct GravityZoneClient {
     pub(crate) inner: Arc<Inner>,
 }
 
-/// Where requests go: the network, or (replay) an [`ExchangeSource`] that answers instead.
-pub(crate) enum Wire {
-    /// Real HTTP.
-    Http(reqwest::Client),
-    /// Recorded answers; no socket is ever opened.
-    Replay(Arc<dyn ExchangeSource>),
-}
-
-impl Wire {
-    /// Whether answers come from a source (no pacing, no waiting between attempts).
-    pub(crate) fn is_replay(&self) -> bool {
-        matches!(self, Self::Replay(_))
-    }
-}
-
 /// What the clones of a client share.
 pub(crate) struct Inner {
-    pub(crate) wire: Wire,
-    pub(crate) observer: Option<Arc<dyn ExchangeObserver>>,
+    pub(crate) transport: Transport,
     pub(crate) api_key: SecretString,
-    pub(crate) redactor: Redactor,
     pub(crate) base_url: String,
     licensing_url: String,
     network_url: String,
     companies_url: String,
-    pub(crate) timeout: Duration,
-    pub(crate) max_attempts: u32,
     pub(crate) next_id: AtomicU64,
-    pub(crate) limiters: Limiters,
+    /// 5 requests/s: the licensing methods and `getCompanyDetails`.
+    licensing: Pacer,
+    /// 10 requests/s: every other method.
+    default: Pacer,
 }
 
 impl Inner {
@@ -79,6 +57,16 @@ impl Inner {
             Service::Companies => &self.companies_url,
         }
     }
+
+    /// The documented per-key budget `method` counts against. The pacers allow no burst: a
+    /// burst of 5 on top of 5/s would put 9 requests into the first second, and the vendor's
+    /// "queue of 5" is on its side, not an allowance.
+    pub(crate) fn pacer(&self, method: Method) -> &Pacer {
+        match method.rate_class() {
+            RateClass::Licensing => &self.licensing,
+            RateClass::Default => &self.default,
+        }
+    }
 }
 
 impl fmt::Debug for GravityZoneClient {
@@ -86,10 +74,7 @@ impl fmt::Debug for GravityZoneClient {
         f.debug_struct("GravityZoneClient")
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"[REDACTED]")
-            .field("timeout", &self.inner.timeout)
-            .field("max_attempts", &self.inner.max_attempts)
-            .field("observed", &self.inner.observer.is_some())
-            .field("replay", &self.inner.wire.is_replay())
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -99,21 +84,11 @@ impl GravityZoneClient {
     /// show theirs in Control Center (My Account > Control Center API).
     pub const DEFAULT_BASE_URL: &'static str = "https://cloud.gravityzone.bitdefender.com/api";
 
-    /// The default per-request timeout.
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-    /// The default number of attempts per call (the first one included).
-    pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
-
     /// A builder for a client using `api_key` (`GRAVITYZONE_API_KEY`).
     pub fn builder(api_key: SecretString) -> GravityZoneClientBuilder {
         GravityZoneClientBuilder {
             api_key,
-            base_url: Self::DEFAULT_BASE_URL.to_string(),
-            timeout: Self::DEFAULT_TIMEOUT,
-            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
-            observer: None,
-            source: None,
+            transport: TransportBuilder::with_base_url(Self::DEFAULT_BASE_URL),
         }
     }
 
@@ -214,115 +189,71 @@ fn checked_company(id: Option<&str>) -> Result<Option<&str>, GravityZoneError> {
     }
 }
 
+/// The Access URL (`/v1.0/jsonrpc/{service}` is appended), timeout, attempts, size limit, HTTP client, observer and replay source, as for every
+/// vendor client (usage-http).
+impl TransportSettings for GravityZoneClientBuilder {
+    fn transport_mut(&mut self) -> &mut TransportBuilder {
+        &mut self.transport
+    }
+}
+
 /// Builds a [`GravityZoneClient`]; see [`GravityZoneClient::builder`].
 pub struct GravityZoneClientBuilder {
     api_key: SecretString,
-    base_url: String,
-    timeout: Duration,
-    max_attempts: u32,
-    observer: Option<Arc<dyn ExchangeObserver>>,
-    source: Option<Arc<dyn ExchangeSource>>,
+    transport: TransportBuilder,
 }
 
 impl fmt::Debug for GravityZoneClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GravityZoneClientBuilder")
-            .field("base_url", &self.base_url)
             .field("api_key", &"[REDACTED]")
-            .field("timeout", &self.timeout)
-            .field("max_attempts", &self.max_attempts)
-            .field("observed", &self.observer.is_some())
-            .field("replay", &self.source.is_some())
+            .field("transport", &self.transport)
             .finish()
     }
 }
 
 impl GravityZoneClientBuilder {
-    /// The Access URL, e.g. `https://cloudgz.gravityzone.bitdefender.com/api` or a loopback
-    /// `http://127.0.0.1:8080/api`; `/v1.0/jsonrpc/{service}` is appended. Plain `http://` is
-    /// refused unless the host is a loopback address.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// The timeout of one request, from sending it to reading the whole answer (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Attempts per call, the first one included (default 5); 1 turns retries off.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-
-    /// Hands every exchange (every attempt, retries included, in the order the answers arrive)
-    /// to `observer`, e.g. to record a run (`msp-usage collect --record`). The API key is in no
-    /// exchange. Works in replay mode too: the observer then sees the replayed exchanges.
-    pub fn observer(mut self, observer: Arc<dyn ExchangeObserver>) -> Self {
-        self.observer = Some(observer);
-        self
-    }
-
-    /// Replay: every request is answered by `source` instead of the network, and the client
-    /// opens no socket (no HTTP client is even built). Replayed answers go through the same
-    /// handling as real ones (retries, decoding, errors), but without pacing or waiting between
-    /// attempts, so a replay runs as fast as the source answers.
-    pub fn replay(mut self, source: Arc<dyn ExchangeSource>) -> Self {
-        self.source = Some(source);
-        self
-    }
-
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<GravityZoneClient, GravityZoneError> {
         check_key(&self.api_key)?;
-        let base_url = checked_base_url(&self.base_url)?;
-        if self.timeout.is_zero() {
-            return Err(GravityZoneError::InvalidInput {
-                reason: "the request timeout must be longer than zero".to_string(),
-            });
-        }
-        if self.max_attempts == 0 {
-            return Err(GravityZoneError::InvalidInput {
-                reason: "the number of attempts must be at least 1".to_string(),
-            });
-        }
-        let wire = match self.source {
-            Some(source) => Wire::Replay(source),
-            None => Wire::Http(
-                reqwest::Client::builder()
-                    .user_agent(USER_AGENT)
-                    .timeout(self.timeout)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|source| GravityZoneError::Setup {
-                        detail: crate::error::chain(&source),
-                        source,
-                    })?,
-            ),
-        };
-        let redactor = Redactor::new(self.api_key.expose_secret());
+        let secrets = Secrets::new();
+        secrets.add(&self.api_key);
+        let transport = self
+            .transport
+            .build("GravityZone", secrets)
+            .map_err(|e| match e {
+                SetupError::BaseUrl { url, why } => GravityZoneError::InvalidInput {
+                    reason: format!(
+                        "GRAVITYZONE_API_URL `{url}` {why}; use the Access URL shown in \
+                         Control Center (it ends in /api), e.g. {}",
+                        GravityZoneClient::DEFAULT_BASE_URL
+                    ),
+                },
+                other => GravityZoneError::Setup {
+                    detail: other.to_string(),
+                },
+            })?;
+        let base_url = transport.base_url().to_owned();
+        let url = |service: Service| format!("{base_url}/v1.0/jsonrpc/{}", service.path());
         let inner = Inner {
-            wire,
-            observer: self.observer,
-            licensing_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Licensing.path()),
-            network_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Network.path()),
-            companies_url: format!("{base_url}/v1.0/jsonrpc/{}", Service::Companies.path()),
+            transport,
+            licensing_url: url(Service::Licensing),
+            network_url: url(Service::Network),
+            companies_url: url(Service::Companies),
             base_url,
             api_key: self.api_key,
-            redactor,
-            timeout: self.timeout,
-            max_attempts: self.max_attempts,
             next_id: AtomicU64::new(1),
-            limiters: Limiters::new(),
+            licensing: Pacer::per_second(FIVE),
+            default: Pacer::per_second(TEN),
         };
         Ok(GravityZoneClient {
             inner: Arc::new(inner),
         })
     }
 }
+
+const FIVE: NonZeroU32 = NonZeroU32::new(5).expect("5 is not zero");
+const TEN: NonZeroU32 = NonZeroU32::new(10).expect("10 is not zero");
 
 /// The key must be something an HTTP header can carry; the message never shows it.
 fn check_key(key: &SecretString) -> Result<(), GravityZoneError> {
@@ -340,84 +271,4 @@ fn check_key(key: &SecretString) -> Result<(), GravityZoneError> {
         });
     }
     Ok(())
-}
-
-/// The Access URL without a trailing slash, after checking that it is an `https://` URL (or
-/// `http://` to a loopback host) with no credentials, query or fragment.
-fn checked_base_url(raw: &str) -> Result<String, GravityZoneError> {
-    let invalid = |why: &str| GravityZoneError::InvalidInput {
-        reason: format!("GRAVITYZONE_API_URL {why}"),
-    };
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| {
-        invalid(&format!(
-            "is not a URL ({e}); use the Access URL shown in Control Center, e.g. {}",
-            GravityZoneClient::DEFAULT_BASE_URL
-        ))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not contain a user name or password"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(&format!(
-            "`{url}` must not have a query or fragment"
-        )));
-    }
-    let host = url.host_str().unwrap_or_default();
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => {
-            return Err(invalid(&format!(
-                "`{url}` uses plain http:// to a host that is not a loopback address; use https://"
-            )));
-        }
-        other => {
-            return Err(invalid(&format!(
-                "`{url}` has scheme `{other}`; use https://"
-            )));
-        }
-    }
-    if host.is_empty() {
-        return Err(invalid(&format!("`{url}` has no host")));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
-/// `localhost`, `127.x.x.x` or `[::1]`.
-fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_urls() {
-        assert_eq!(
-            checked_base_url("https://cloud.gravityzone.bitdefender.com/api/").ok(),
-            Some("https://cloud.gravityzone.bitdefender.com/api".to_string())
-        );
-        assert!(checked_base_url("http://127.0.0.1:8080/api").is_ok());
-        assert!(checked_base_url("http://localhost:8080/api").is_ok());
-        assert!(checked_base_url("http://[::1]:8080/api").is_ok());
-        assert!(checked_base_url("http://example.com/api").is_err());
-        assert!(checked_base_url("ftp://example.com/api").is_err());
-        assert!(checked_base_url("https://u:p@example.com/api").is_err());
-        assert!(checked_base_url("https://example.com/api?x=1").is_err());
-        assert!(checked_base_url("not a url").is_err());
-    }
-
-    #[test]
-    fn credentials_in_url_are_not_echoed() {
-        let err = checked_base_url("https://user:hunter2@example.com/api")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(!err.contains("hunter2"), "{err}");
-    }
 }

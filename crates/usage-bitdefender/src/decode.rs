@@ -58,8 +58,8 @@ impl GravityZoneClient {
             company: reply.company.clone(),
             status: reply.status,
             path,
-            reason: self.inner.redactor.scrub(&reason),
-            snippet: self.inner.redactor.snippet(&reply.body),
+            reason,
+            snippet: usage_http::snippet(&reply.body),
         }
     }
 

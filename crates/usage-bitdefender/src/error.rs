@@ -163,10 +163,37 @@ pub enum GravityZoneError {
         method: &'static str,
         /// The error and its causes, on one line.
         detail: String,
-        /// The underlying error; `None` when the failure was replayed (see
-        /// [`ExchangeOutcome::Failed`](crate::ExchangeOutcome::Failed)).
-        #[source]
-        source: Option<reqwest::Error>,
+    },
+
+    /// The answer was larger than the limit (64 MiB by default); it was not read. Never retried.
+    #[error(
+        "GravityZone answered {method} with more than {} MiB, the most msp-usage reads; check \
+         GRAVITYZONE_API_URL",
+        limit / (1024 * 1024)
+    )]
+    TooLarge {
+        /// The call.
+        method: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// The server asked (with `Retry-After`) to wait longer than msp-usage waits (120 s): the
+    /// call failed at once instead of stalling the run.
+    #[error(
+        "GravityZone asked to wait {} s before retrying {method}{}, longer than the {} s \
+         msp-usage waits; try again later",
+        wait.as_secs(),
+        status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+        usage_http::MAX_RETRY_AFTER.as_secs()
+    )]
+    WaitTooLong {
+        /// The call.
+        method: &'static str,
+        /// The HTTP status that came with the `Retry-After`.
+        status: Option<u16>,
+        /// The wait the server asked for.
+        wait: Duration,
     },
 
     /// The caller passed something the client cannot send (an empty id, a bad month, a bad URL,
@@ -177,14 +204,12 @@ pub enum GravityZoneError {
         reason: String,
     },
 
-    /// The HTTP client could not be set up (TLS backend).
-    #[error("could not set up the HTTP client for GravityZone: {detail}")]
+    /// The client's settings cannot work (a zero timeout, attempts out of range, the TLS
+    /// backend); nothing was sent.
+    #[error("could not set up the GravityZone client: {detail}")]
     Setup {
-        /// The error and its causes, on one line.
+        /// What is wrong.
         detail: String,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
     },
 }
 
@@ -200,7 +225,9 @@ impl GravityZoneError {
             | Self::Http { method, .. }
             | Self::Decode { method, .. }
             | Self::Timeout { method, .. }
-            | Self::Transport { method, .. } => Some(method),
+            | Self::Transport { method, .. }
+            | Self::TooLarge { method, .. }
+            | Self::WaitTooLong { method, .. } => Some(method),
             Self::InvalidInput { .. } | Self::Setup { .. } => None,
         }
     }
@@ -226,6 +253,7 @@ impl GravityZoneError {
             | Self::Http { status, .. }
             | Self::Decode { status, .. } => Some(*status),
             Self::RateLimited { .. } => Some(429),
+            Self::WaitTooLong { status, .. } => *status,
             _ => None,
         }
     }
@@ -317,22 +345,6 @@ fn snippet_suffix(snippet: &str) -> String {
     } else {
         format!(" (body starts with: {snippet})")
     }
-}
-
-/// An error and its causes on one line, e.g. "error sending request for url (...): connection
-/// refused".
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
 }
 
 /// A JSON path short enough for a one-line message (a pathological body can nest thousands of

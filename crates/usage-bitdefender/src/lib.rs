@@ -5,17 +5,20 @@
 //!   `licensing.getMonthlyUsagePerProductType`, `licensing.getLicenseInfo`,
 //!   `network.getCompaniesList` and `companies.getCompanyDetails`, and walks the whole company
 //!   tree ([`GravityZoneClient::company_tree`]).
-//! - Requests are paced below the documented per-key limits (5/s for licensing and
-//!   `getCompanyDetails`, 10/s otherwise), and retried with jittered exponential backoff on 429
-//!   (honouring `Retry-After`), 5xx, timeouts, connection errors and cut-off bodies. Bad requests
-//!   (JSON-RPC -32600, -32601, -32602) and refused credentials (HTTP 401, 403, 405) are not.
+//! - Requests go through `usage-http`, the transport shared with the ESET client: paced below the
+//!   documented per-key limits (5/s for licensing and `getCompanyDetails`, 10/s otherwise), and
+//!   retried with jittered exponential backoff on 429 (honouring `Retry-After` up to 120 s; a
+//!   longer one fails the call at once), 5xx, timeouts, connection errors, cut-off bodies and
+//!   answers carrying another request's `id`. Bad requests (JSON-RPC -32600, -32601, -32602)
+//!   and refused credentials (HTTP 401, 403, 405) are not; answers over 64 MiB are refused
+//!   unread.
 //! - Failures are one [`GravityZoneError`], which keeps the call, the HTTP status, the JSON-RPC
 //!   code, message and `data.details`, and for bodies that do not decode the JSON path. The API
 //!   key appears in no error, log line or `Debug` output.
 //! - Record and replay ([`exchange`]): an [`ExchangeObserver`] set with
-//!   [`GravityZoneClientBuilder::observer`] sees every attempt's request and raw answer; an
-//!   [`ExchangeSource`] set with [`GravityZoneClientBuilder::replay`] answers instead of the
-//!   network, so a recorded run can be repeated offline.
+//!   [`TransportSettings::observer`] sees every attempt's request and raw answer; an
+//!   [`ExchangeSource`] set with [`TransportSettings::replay`] answers instead of the network, so
+//!   a recorded run can be repeated offline.
 //!
 //! Payloads are the generated types of [`usage_models::bitdefender`] (re-exported as
 //! [`models`]); the JSON-RPC envelope is written by hand here.
@@ -47,18 +50,20 @@ mod call;
 mod client;
 mod decode;
 mod error;
-pub mod exchange;
 mod month;
-mod rate_limit;
-mod redact;
-mod retry;
 mod rpc;
 mod tree;
 
 pub use client::{GravityZoneClient, GravityZoneClientBuilder};
 pub use decode::MonthlyUsageOutcome;
 pub use error::GravityZoneError;
-pub use exchange::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
+pub use usage_http::{
+    Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource, TransportSettings,
+};
+/// Record/replay hooks (usage-http's exchange types).
+pub mod exchange {
+    pub use usage_http::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
+}
 pub use month::TargetMonth;
 pub use tree::GzCompany;
 /// The generated GravityZone payload types this client returns.

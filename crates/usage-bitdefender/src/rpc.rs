@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rate_limit::RateClass;
-
 /// One request object: `{"id", "jsonrpc": "2.0", "method", "params"}`. GravityZone supports
 /// neither batches nor notifications, so every request carries an id.
 #[derive(Debug, Serialize)]
@@ -84,6 +82,15 @@ pub(crate) enum Method {
 }
 
 /// The services (path segments under `/v1.0/jsonrpc/`) this client calls.
+/// Which documented per-key budget a method counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RateClass {
+    /// Licensing methods and `companies.getCompanyDetails`: 5 requests/s.
+    Licensing,
+    /// Every other method (here: `network.getCompaniesList`): 10 requests/s.
+    Default,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {
     Licensing,

@@ -8,11 +8,11 @@ use serde_json::json;
 use usage_bitdefender::models::GetMonthlyUsageResult;
 use usage_bitdefender::{GravityZoneClient, GravityZoneError, MonthlyUsageOutcome, TargetMonth};
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Respond};
 
 const COMPANY: &str = "6572e499d2128b2f33892f90";
 
-async fn serving(response: ResponseTemplate) -> (MockServer, GravityZoneClient) {
+async fn serving(response: impl Respond + 'static) -> (MockServer, GravityZoneClient) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(response)
@@ -26,7 +26,9 @@ fn october() -> TargetMonth {
     TargetMonth::new(2026, 10).unwrap()
 }
 
-async fn monthly(response: ResponseTemplate) -> Result<MonthlyUsageOutcome, GravityZoneError> {
+async fn monthly(
+    response: impl Respond + 'static,
+) -> Result<MonthlyUsageOutcome, GravityZoneError> {
     let (_server, gz) = serving(response).await;
     gz.monthly_usage(Some(COMPANY), october()).await
 }

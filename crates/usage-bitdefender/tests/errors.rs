@@ -13,7 +13,8 @@ use common::{
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use usage_bitdefender::{GravityZoneClient, GravityZoneError, TargetMonth};
+use usage_bitdefender::TransportSettings as _;
+use usage_bitdefender::{GravityZoneClient, GravityZoneError, MonthlyUsageOutcome, TargetMonth};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -21,7 +22,7 @@ fn october() -> TargetMonth {
     TargetMonth::new(2026, 10).unwrap()
 }
 
-async fn serving(response: ResponseTemplate) -> (MockServer, GravityZoneClient) {
+async fn serving(response: impl Respond + 'static) -> (MockServer, GravityZoneClient) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(response)
@@ -332,6 +333,67 @@ async fn a_truncated_json_body_is_a_decode_error_after_the_retries() {
     assert_eq!(requests(&server).await, 2);
 }
 
+/// A JSON-RPC answer that is not to the request it came back for (another id, or none) is a
+/// decode error of `id`, retried; the right answer on a retry is taken.
+#[tokio::test(start_paused = true)]
+async fn an_answer_with_another_id_is_a_decode_error_after_the_retries() {
+    let _ticker = Ticker::start();
+    let result = json!({"endpointMonthlyUsage": 3});
+    let another_id = json!({"id": 999_999, "jsonrpc": "2.0", "result": result});
+    let no_id = json!({"jsonrpc": "2.0", "result": result});
+    // Served as they are: no id echoed.
+    let as_is = |body: &serde_json::Value| {
+        ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/json")
+    };
+    for wrong in [&another_id, &no_id] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(as_is(wrong))
+            .mount(&server)
+            .await;
+        let gz = builder_for(&access_url(&server))
+            .max_attempts(2)
+            .build()
+            .unwrap();
+        let err = gz.monthly_usage(None, october()).await.unwrap_err();
+        match &err {
+            GravityZoneError::Decode {
+                method,
+                status,
+                path,
+                ..
+            } => {
+                assert_eq!(*method, "licensing.getMonthlyUsage");
+                assert_eq!(*status, 200);
+                assert_eq!(path, "id", "{wrong}");
+            }
+            other => panic!("{wrong}: {other:?}"),
+        }
+        assert_eq!(requests(&server).await, 2, "{wrong}");
+    }
+
+    // Another id once, then the request's own: the retry's answer is taken.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(as_is(&another_id))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(rpc_result(result))
+        .mount(&server)
+        .await;
+    let gz = builder_for(&access_url(&server))
+        .max_attempts(2)
+        .build()
+        .unwrap();
+    match gz.monthly_usage(None, october()).await.unwrap() {
+        MonthlyUsageOutcome::Usage(usage) => assert_eq!(usage.endpoint_monthly_usage, Some(3)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(requests(&server).await, 2);
+}
+
 /// A loopback HTTP server, on the test's runtime, that answers each request with `answer` and
 /// then closes the connection (or never answers, when `answer` is `None`). Returns its Access
 /// URL and a counter of the requests it read.
@@ -586,13 +648,14 @@ impl Respond for Echo {
                 -32000,
                 &format!("key {KEY} rejected"),
                 &format!("header was {auth}"),
-            ),
+            )
+            .answer(request),
             "getCompanyDetails" => ResponseTemplate::new(401).set_body_raw(
                 json!({"error": {"code": -32000, "message": KEY, "data": {"details": KEY, "key": KEY}}})
                     .to_string(),
                 "application/json",
             ),
-            "getCompaniesList" => rpc_result(json!({"oops": KEY})),
+            "getCompaniesList" => rpc_result(json!({"oops": KEY})).answer(request),
             _ => ResponseTemplate::new(200).set_body_string(format!("{KEY} {auth}")),
         }
     }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use common::{LogCapture, Ticker, client, fixture, json_body};
 use futures::future::join_all;
 use tokio::time::Instant;
+use usage_bitdefender::TransportSettings as _;
 use usage_bitdefender::{GravityZoneError, MonthlyUsageOutcome, TargetMonth};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -52,7 +53,7 @@ impl Respond for FivePerSecond {
             return ResponseTemplate::new(429).insert_header("Retry-After", "1");
         }
         accepted.push(at);
-        json_body(fixture("get-monthly-usage-all-counters.json"))
+        json_body(fixture("get-monthly-usage-all-counters.json")).answer(request)
     }
 }
 
@@ -251,7 +252,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_retry_after_too_long_to_wait_for_fails_the_call() {
+async fn a_retry_after_too_long_to_wait_for_fails_the_call_at_once_naming_the_wait() {
     let _ticker = Ticker::start();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -259,15 +260,19 @@ async fn a_retry_after_too_long_to_wait_for_fails_the_call() {
         .mount(&server)
         .await;
     let gz = client(&server);
+    let start = tokio::time::Instant::now();
     let err = gz.license_info(None).await.unwrap_err();
     assert!(
         matches!(
             &err,
-            GravityZoneError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(3600)
+            GravityZoneError::WaitTooLong { status: Some(429), wait, .. } if *wait == Duration::from_secs(3600)
         ),
         "{err:?}"
     );
+    let text = err.to_string();
+    assert!(text.contains("3600 s") && text.contains("120 s"), "{text}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert!(start.elapsed() < Duration::from_secs(1), "it waited");
 }
 
 #[tokio::test(start_paused = true)]
@@ -339,7 +344,7 @@ async fn server_errors_are_retried_with_growing_delays() {
     assert!(
         warnings
             .iter()
-            .all(|w| w.field("method") == Some("licensing.getLicenseInfo"))
+            .all(|w| w.field("call") == Some("licensing.getLicenseInfo"))
     );
 }
 

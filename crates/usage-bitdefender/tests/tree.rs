@@ -107,6 +107,7 @@ impl Respond for TreeServer {
                     "type": 0, "id": self.root, "name": name_of(&self.root),
                     "isSuspended": false, "createdAt": "2019-02-01T08:00:00"
                 }))
+                .answer(request)
             }
             "getCompaniesList" => {
                 let parent = params
@@ -115,7 +116,8 @@ impl Respond for TreeServer {
                     .map(str::to_owned);
                 self.listed.lock().unwrap().push(parent.clone());
                 let Some(parent) = parent else {
-                    return common::rpc_error(200, -32000, "Server error", "no parentId sent");
+                    return common::rpc_error(200, -32000, "Server error", "no parentId sent")
+                        .answer(request);
                 };
                 if self.failing.contains(&parent) {
                     return common::rpc_error(
@@ -123,21 +125,25 @@ impl Respond for TreeServer {
                         -32000,
                         "Server error",
                         "temporarily unavailable",
-                    );
+                    )
+                    .answer(request);
                 }
                 if self.customers.contains(&parent) {
-                    return common::json_body(fixture("error-invalid-parent-id.json"));
+                    return common::json_body(fixture("error-invalid-parent-id.json"))
+                        .answer(request);
                 }
                 match self.children.get(&parent) {
                     Some(kids) => common::rpc_result(Value::Array(
                         kids.iter()
                             .map(|k| json!({"id": k, "name": name_of(k)}))
                             .collect(),
-                    )),
-                    None => common::rpc_error(200, -32000, "Server error", "unknown parentId"),
+                    ))
+                    .answer(request),
+                    None => common::rpc_error(200, -32000, "Server error", "unknown parentId")
+                        .answer(request),
                 }
             }
-            other => common::rpc_error(200, -32601, "Method not found", other),
+            other => common::rpc_error(200, -32601, "Method not found", other).answer(request),
         }
     }
 }

@@ -8,6 +8,7 @@ use futures::StreamExt;
 use secrecy::SecretString;
 use usage_bitdefender::{GravityZoneClient, TargetMonth};
 use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
+use usage_http::TransportSettings as _;
 
 fn var(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("set {name} (e.g. from `msp-usage sandbox`)"))

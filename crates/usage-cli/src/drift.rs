@@ -13,8 +13,10 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use usage_core::Vendor;
+use usage_http::Recording;
+
 use crate::error::CliError;
-use crate::recording::read_index;
 
 /// The vendor schemas, as the binary was built with them.
 const SCHEMAS: &[(&str, &str)] = &[
@@ -65,31 +67,36 @@ pub(crate) const NEXT_STEP: &str =
     "edit the schemas under schemas/ to match, then run `cargo xtask codegen` and `cargo test`";
 
 /// The schema a recorded answer belongs to, and the part of the body it describes.
-fn schema_for(vendor: &str, call: &str, status: u16) -> Option<(&'static str, &'static str)> {
+fn schema_for(vendor: Vendor, call: &str, status: u16) -> Option<(&'static str, &'static str)> {
     let ok = (200..300).contains(&status);
     let name = match (vendor, call) {
-        ("eset", _) if !ok => "eset/error-response.json",
-        ("eset", "Token/Get" | "Token/Renew") => "eset/token-response.json",
-        ("eset", "User/Current") => "eset/user-current-response.json",
-        ("eset", "Company/Children" | "Company/Descendants") => {
+        (Vendor::Eset, _) if !ok => "eset/error-response.json",
+        (Vendor::Eset, "Token/Get" | "Token/Renew") => "eset/token-response.json",
+        (Vendor::Eset, "User/Current") => "eset/user-current-response.json",
+        (Vendor::Eset, "Company/Children" | "Company/Descendants") => {
             "eset/company-children-response.json"
         }
-        ("eset", c) if c.starts_with("UsageReport/") => "eset/usage-report-response.json",
-        ("bitdefender", "licensing.getMonthlyUsage") => "bitdefender/get-monthly-usage-result.json",
-        ("bitdefender", "licensing.getMonthlyUsagePerProductType") => {
+        (Vendor::Eset, c) if c.starts_with("UsageReport/") => "eset/usage-report-response.json",
+        (Vendor::Bitdefender, "licensing.getMonthlyUsage") => {
+            "bitdefender/get-monthly-usage-result.json"
+        }
+        (Vendor::Bitdefender, "licensing.getMonthlyUsagePerProductType") => {
             "bitdefender/get-monthly-usage-per-product-type-result.json"
         }
-        ("bitdefender", "licensing.getLicenseInfo") => "bitdefender/get-license-info-result.json",
-        ("bitdefender", "network.getCompaniesList") => "bitdefender/get-companies-list-result.json",
-        ("bitdefender", "companies.getCompanyDetails") => {
+        (Vendor::Bitdefender, "licensing.getLicenseInfo") => {
+            "bitdefender/get-license-info-result.json"
+        }
+        (Vendor::Bitdefender, "network.getCompaniesList") => {
+            "bitdefender/get-companies-list-result.json"
+        }
+        (Vendor::Bitdefender, "companies.getCompanyDetails") => {
             "bitdefender/get-company-details-result.json"
         }
         _ => return None,
     };
-    let pointer = if vendor == "bitdefender" {
-        "/result"
-    } else {
-        ""
+    let pointer = match vendor {
+        Vendor::Bitdefender => "/result",
+        Vendor::Eset => "",
     };
     Some((name, pointer))
 }
@@ -382,11 +389,8 @@ impl Collector {
 
 /// Checks every body recorded in `dir`.
 pub(crate) fn check_dir(dir: &Path) -> Result<DriftReport, CliError> {
-    let bad = |path: &Path, reason: String| CliError::Recording {
-        path: path.display().to_string(),
-        reason,
-    };
-    let index = read_index(dir)?;
+    let recording = Recording::<Vendor>::open(dir)?;
+    let index = recording.index();
 
     let mut schemas: BTreeMap<&'static str, (Value, Collector, u64)> = BTreeMap::new();
     let mut skipped = Vec::new();
@@ -395,10 +399,8 @@ pub(crate) fn check_dir(dir: &Path) -> Result<DriftReport, CliError> {
         let (Some(file), Some(status)) = (&entry.file, entry.status) else {
             continue;
         };
-        let path = dir.join(file);
-        let body =
-            std::fs::read(&path).map_err(|e| bad(&path, format!("missing or unreadable ({e})")))?;
-        let Some((name, pointer)) = schema_for(&entry.vendor, &entry.call, status) else {
+        let body = recording.body(entry)?;
+        let Some((name, pointer)) = schema_for(entry.vendor, &entry.call, status) else {
             skipped.push(Skipped {
                 file: file.clone(),
                 reason: format!("no schema describes {} {}", entry.vendor, entry.call),

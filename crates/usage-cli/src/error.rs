@@ -17,6 +17,15 @@ pub enum ExitStatus {
     Drift = 4,
 }
 
+impl From<usage_http::RecordingError> for CliError {
+    fn from(e: usage_http::RecordingError) -> Self {
+        CliError::Recording {
+            path: e.path,
+            reason: e.reason,
+        }
+    }
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         ExitCode::from(status as u8)

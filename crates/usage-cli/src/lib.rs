@@ -13,7 +13,6 @@ mod error;
 mod logging;
 mod output;
 mod progress;
-mod recording;
 mod run;
 mod sandbox;
 

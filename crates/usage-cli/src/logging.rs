@@ -6,8 +6,9 @@ use tracing_subscriber::EnvFilter;
 
 /// Our crates: `-v` raises only their level, so no third-party crate's debug output (which
 /// might show request details) is ever switched on by a flag.
-const OUR_CRATES: [&str; 6] = [
+const OUR_CRATES: [&str; 7] = [
     "usage_cli",
+    "usage_http",
     "usage_eset",
     "usage_bitdefender",
     "usage_core",

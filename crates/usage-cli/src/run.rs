@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use usage_bitdefender::GravityZoneClient;
 use usage_core::{EsetReportKind, Month, Vendor};
 use usage_eset::EsetClient;
+use usage_http::TransportSettings as _;
 
 use crate::args::{
     Cli, CollectArgs, Command, CompaniesArgs, DriftArgs, DriftFormat, EsetReportArg, Format,
@@ -21,7 +22,6 @@ use crate::collect::{self, Collection, Request, VendorResult};
 use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
-use crate::recording::{Hook, Recorder, Replay};
 use crate::{companies, drift, logging, output, sandbox};
 
 /// Runs `msp-usage` with the process's arguments and returns its exit status.
@@ -120,6 +120,11 @@ fn drift_command(args: &DriftArgs) -> Result<ExitStatus, CliError> {
     })
 }
 
+/// A run's recording of every vendor answer (`--record`).
+type Recorder = usage_http::Recorder<Vendor>;
+/// A recorded run answered again (`--replay`).
+type Replay = usage_http::Replay<Vendor>;
+
 /// Where a run's answers come from and where they go, besides the network.
 #[derive(Default)]
 struct Hooks {
@@ -173,18 +178,13 @@ async fn prepare(
     }
     let recorder = match &hooks.record {
         Some(dir) => {
-            let secrets = settings
+            let secrets: Vec<SecretString> = settings
                 .eset
                 .iter()
-                .map(|e| e.password.expose_secret().to_string())
-                .chain(
-                    settings
-                        .gravityzone
-                        .iter()
-                        .map(|g| g.api_key.expose_secret().to_string()),
-                )
+                .map(|e| e.password.clone())
+                .chain(settings.gravityzone.iter().map(|g| g.api_key.clone()))
                 .collect();
-            Some(Arc::new(Recorder::create(dir, secrets)?))
+            Some(Arc::new(Recorder::create(dir, &secrets)?))
         }
         None => None,
     };
@@ -213,13 +213,13 @@ async fn prepare(
 /// request leaves the process).
 fn replay_settings(replay: &Replay) -> Settings {
     Settings {
-        eset: replay.has_vendor("eset").then(|| EsetSettings {
+        eset: replay.has_vendor(Vendor::Eset).then(|| EsetSettings {
             url: config::ESET_DEFAULT_URL.to_string(),
             username: "replay".to_string(),
             password: SecretString::from("replay"),
         }),
         gravityzone: replay
-            .has_vendor("bitdefender")
+            .has_vendor(Vendor::Bitdefender)
             .then(|| GravityZoneSettings {
                 url: config::GRAVITYZONE_DEFAULT_URL.to_string(),
                 api_key: SecretString::from("replay"),
@@ -246,16 +246,10 @@ fn build_eset(
         .timeout(settings.timeout)
         .max_attempts(settings.max_attempts);
     if let Some(recorder) = recorder {
-        builder = builder.observer(Arc::new(Hook {
-            vendor: "eset",
-            inner: recorder.clone(),
-        }));
+        builder = builder.observer(recorder.observer(Vendor::Eset));
     }
     if let Some(replay) = replay {
-        builder = builder.replay(Arc::new(Hook {
-            vendor: "eset",
-            inner: replay.clone(),
-        }));
+        builder = builder.replay(replay.source(Vendor::Eset));
     }
     builder
         .build()
@@ -278,16 +272,10 @@ fn build_gravityzone(
         .timeout(settings.timeout)
         .max_attempts(settings.max_attempts);
     if let Some(recorder) = recorder {
-        builder = builder.observer(Arc::new(Hook {
-            vendor: "bitdefender",
-            inner: recorder.clone(),
-        }));
+        builder = builder.observer(recorder.observer(Vendor::Bitdefender));
     }
     if let Some(replay) = replay {
-        builder = builder.replay(Arc::new(Hook {
-            vendor: "bitdefender",
-            inner: replay.clone(),
-        }));
+        builder = builder.replay(replay.source(Vendor::Bitdefender));
     }
     builder
         .build()

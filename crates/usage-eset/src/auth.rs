@@ -8,11 +8,12 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+use usage_http::Secrets;
 use usage_models::eset::TokenResponse;
 
 use crate::error::EsetError;
 use crate::jwt;
-use crate::transport::{Call, Next, Transport};
+use crate::transport::{Call, EsetTransport as Transport};
 
 /// Lifetime assumed for an access token whose expiry cannot be read (ESET documents 60 s).
 const UNKNOWN_LIFETIME: Duration = Duration::from_secs(60);
@@ -99,7 +100,13 @@ impl Auth {
                     Ok(answer) => {
                         let started = session.started;
                         let old_refresh = session.refresh.clone();
-                        return Ok(Self::install(&mut state, answer, started, old_refresh));
+                        return Ok(Self::install(
+                            transport.http.secrets(),
+                            &mut state,
+                            answer,
+                            started,
+                            old_refresh,
+                        ));
                     }
                     Err(e) => {
                         tracing::info!(error = %e, "ESET Token/Renew failed; logging in again");
@@ -137,18 +144,24 @@ impl Auth {
         )?
         .secret();
         let answer = transport
-            .with_retries(&call.path, |attempt| {
+            .with_retries(&call, |attempt| {
                 transport.send_once::<TokenResponse>(&call, None, attempt)
             })
             .await
-            .map_err(|f| match f.next {
-                Next::Unauthorized => EsetError::BadCredentials {
+            .map_err(|e| match e {
+                EsetError::Http { status: 401, .. } => EsetError::BadCredentials {
                     username: self.username.clone(),
                 },
-                _ => *f.error,
+                other => other,
             })?;
         tracing::debug!(user = %self.username, "ESET Token/Get succeeded");
-        Ok(Self::install(state, answer, Instant::now(), None))
+        Ok(Self::install(
+            transport.http.secrets(),
+            state,
+            answer,
+            Instant::now(),
+            None,
+        ))
     }
 
     /// Token/Renew, once (a failure falls back to a fresh login).
@@ -175,6 +188,7 @@ impl Auth {
 
     /// Stores a Token/Get or Token/Renew answer as the session and returns its token.
     fn install(
+        secrets: &Secrets,
         state: &mut State,
         answer: TokenResponse,
         started: Instant,
@@ -195,6 +209,11 @@ impl Auth {
             .filter(|r| !r.is_empty())
             .map(SecretString::from)
             .or(old_refresh);
+        // From now on the tokens are scrubbed from every body, error and recording.
+        secrets.add(&access);
+        if let Some(refresh) = &refresh {
+            secrets.add(refresh);
+        }
         state.generation = state.generation.wrapping_add(1);
         state.session = Some(Session {
             access: access.clone(),

@@ -4,17 +4,15 @@ use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use reqwest::Url;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
+use usage_http::{Secrets, SetupError, TransportBuilder, TransportSettings};
 use usage_models::eset::UserCurrentResponse;
 
 use crate::auth::Auth;
 use crate::error::EsetError;
-use crate::exchange::{ExchangeObserver, ExchangeSource};
-use crate::transport::{Backend, Call, Failure, Next, Transport, USER_AGENT_VALUE};
+use crate::transport::{Call, EsetTransport};
 
 /// Async client of the ESET MSP Administrator 2 REST API.
 ///
@@ -27,7 +25,7 @@ pub struct EsetClient {
 }
 
 struct Inner {
-    transport: Transport,
+    transport: EsetTransport,
     auth: Auth,
 }
 
@@ -35,13 +33,10 @@ impl fmt::Debug for EsetClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.inner.transport;
         f.debug_struct("EsetClient")
-            .field("base_url", &t.base_url)
+            .field("base_url", &t.http.base_url())
             .field("username", &self.inner.auth.username)
-            .field("timeout", &t.timeout)
-            .field("requests_per_second", &t.requests_per_second)
-            .field("max_attempts", &t.max_attempts)
-            .field("replay", &t.is_replay())
-            .field("observed", &t.is_observed())
+            .field("requests_per_second", &t.pacer.rate())
+            .field("transport", &t.http)
             .finish_non_exhaustive()
     }
 }
@@ -55,13 +50,8 @@ impl EsetClient {
         EsetClientBuilder {
             username: username.into(),
             password,
-            base_url: Self::DEFAULT_BASE_URL.to_owned(),
-            timeout: Duration::from_secs(30),
             requests_per_second: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
-            max_attempts: 5,
-            http: None,
-            observer: None,
-            replay: None,
+            transport: TransportBuilder::with_base_url(Self::DEFAULT_BASE_URL),
         }
     }
 
@@ -98,9 +88,12 @@ impl EsetClient {
             let generation = AtomicU64::new(0);
             let generation = &generation;
             let result = transport
-                .with_retries(&call.path, |attempt| async move {
+                .with_retries(call, |attempt| async move {
                     // A login failure was already retried inside: never retry it again here.
-                    let bearer = auth.bearer(transport).await.map_err(Failure::stop)?;
+                    let bearer = auth
+                        .bearer(transport)
+                        .await
+                        .map_err(usage_http::Failed::never)?;
                     generation.store(bearer.generation, Ordering::Relaxed);
                     transport
                         .send_once(call, Some(&bearer.token), attempt)
@@ -108,16 +101,12 @@ impl EsetClient {
                 })
                 .await;
             match result {
-                Ok(value) => return Ok(value),
-                Err(Failure {
-                    next: Next::Unauthorized,
-                    ..
-                }) if !logged_in_again => {
+                Err(EsetError::Http { status: 401, .. }) if !logged_in_again => {
                     logged_in_again = true;
                     auth.relogin(transport, generation.load(Ordering::Relaxed))
                         .await?;
                 }
-                Err(failure) => return Err(*failure.error),
+                other => return other,
             }
         }
     }
@@ -127,83 +116,25 @@ impl EsetClient {
 pub struct EsetClientBuilder {
     username: String,
     password: SecretString,
-    base_url: String,
-    timeout: Duration,
     requests_per_second: NonZeroU32,
-    max_attempts: u32,
-    http: Option<reqwest::Client>,
-    observer: Option<Arc<dyn ExchangeObserver>>,
-    replay: Option<Arc<dyn ExchangeSource>>,
+    transport: TransportBuilder,
 }
 
 impl fmt::Debug for EsetClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EsetClientBuilder")
             .field("username", &self.username)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
+            .field("transport", &self.transport)
             .field("requests_per_second", &self.requests_per_second)
-            .field("max_attempts", &self.max_attempts)
-            .field("observer", &self.observer)
-            .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
 }
 
 impl EsetClientBuilder {
-    /// The API base, e.g. `http://127.0.0.1:1234/api`; paths such as `Token/Get` are appended.
-    /// Plain `http://` is accepted only for loopback hosts, so the password never crosses a
-    /// network unencrypted. Default [`EsetClient::DEFAULT_BASE_URL`].
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Timeout of each request (each attempt), default 30 s. `Duration::ZERO` means no
-    /// timeout, e.g. for tests on a paused tokio clock where a pending timer would fire at once.
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
-        self
-    }
-
     /// Client-side rate limit shared by all clones, default 10 requests per second (ESET
     /// documents none; peers stay below 10).
     pub fn requests_per_second(mut self, n: NonZeroU32) -> Self {
         self.requests_per_second = n;
-        self
-    }
-
-    /// How many times one call is sent at most (first try included), default 5.
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n;
-        self
-    }
-
-    /// Sends through this `reqwest` client instead of a new one (for proxies, extra root
-    /// certificates, or tests). The timeout, `User-Agent` and `Accept` headers are still set
-    /// on every request; redirects follow that client's policy (the default client follows
-    /// none, so neither the password nor a token is ever sent elsewhere).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Hands every exchange (each attempt of each call, retries and token calls included) to
-    /// `observer`, in the order the answers arrive, with the password and the tokens replaced
-    /// by `"[REDACTED]"`: what `msp-usage collect --record` writes. Works in replay mode too.
-    pub fn observer(mut self, observer: Arc<dyn ExchangeObserver>) -> Self {
-        self.observer = Some(observer);
-        self
-    }
-
-    /// Replay mode: `source` answers every request instead of the network (no socket is
-    /// opened; [`http_client`](Self::http_client) is then unused). The answers go through the
-    /// same status, retry, decode and token handling as real ones, but the rate limit and the
-    /// waits between retries are skipped. The replayed access token is `"[REDACTED]"`, not a
-    /// JWT, so it is given the fallback lifetime of 60 s; a `Token/Renew` answered with
-    /// [`Failed`](crate::ExchangeOutcome::Failed) falls back to `Token/Get`, as over HTTP.
-    pub fn replay(mut self, source: Arc<dyn ExchangeSource>) -> Self {
-        self.replay = Some(source);
         self
     }
 
@@ -214,35 +145,16 @@ impl EsetClientBuilder {
                 "the ESET user name is empty; set ESET_MSP_USERNAME".to_owned(),
             ));
         }
-        if self.max_attempts == 0 {
-            return Err(EsetError::InvalidInput(
-                "max_attempts must be at least 1".to_owned(),
-            ));
-        }
-        let base_url = check_base_url(&self.base_url)?;
-        let backend = match (self.replay, self.http) {
-            (Some(source), _) => Backend::Replay(source),
-            (None, Some(http)) => Backend::Http(http),
-            (None, None) => Backend::Http(
-                reqwest::Client::builder()
-                    .user_agent(USER_AGENT_VALUE)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|e| EsetError::Transport {
-                        call: "(client setup)".to_owned(),
-                        message: e.to_string(),
-                        attempts: 0,
-                    })?,
-            ),
-        };
-        let transport = Transport::new(
-            backend,
-            self.observer,
-            base_url,
-            self.timeout,
-            self.max_attempts,
-            self.requests_per_second,
-        );
+        let secrets = Secrets::new();
+        secrets.add(&self.password);
+        let http = self.transport.build("ESET", secrets).map_err(|e| match e {
+            SetupError::BaseUrl { url, why } => EsetError::InvalidInput(format!(
+                "the ESET API URL `{url}` {why}; use e.g. {}",
+                EsetClient::DEFAULT_BASE_URL
+            )),
+            other => EsetError::Setup(other.to_string()),
+        })?;
+        let transport = EsetTransport::new(http, self.requests_per_second);
         Ok(EsetClient {
             inner: Arc::new(Inner {
                 transport,
@@ -252,67 +164,12 @@ impl EsetClientBuilder {
     }
 }
 
-/// The base URL without a trailing slash, if it is usable.
-fn check_base_url(raw: &str) -> Result<String, EsetError> {
-    let invalid = |why: &str| {
-        EsetError::InvalidInput(format!(
-            "the ESET API URL `{raw}` {why}; use e.g. {}",
-            EsetClient::DEFAULT_BASE_URL
-        ))
-    };
-    let url = Url::parse(raw.trim()).map_err(|e| invalid(&format!("is not a URL ({e})")))?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("must not have a query or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not hold credentials"));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(invalid(
-                "uses plain http:// to a host that is not on this machine (the password would \
-                 travel unencrypted)",
-            ));
-        }
-        _ => return Err(invalid("must start with https://")),
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    #[test]
-    fn base_urls() {
-        assert_eq!(
-            check_base_url("https://mspapi.eset.com/api/").unwrap(),
-            "https://mspapi.eset.com/api"
-        );
-        assert_eq!(
-            check_base_url("http://127.0.0.1:8080/api").unwrap(),
-            "http://127.0.0.1:8080/api"
-        );
-        assert!(check_base_url("http://[::1]:8080/api").is_ok());
-        assert!(check_base_url("http://localhost/api").is_ok());
-        assert!(check_base_url("http://mspapi.eset.com/api").is_err());
-        assert!(check_base_url("ftp://127.0.0.1/api").is_err());
-        assert!(check_base_url("mspapi.eset.com").is_err());
-        assert!(check_base_url("https://u:p@mspapi.eset.com/api").is_err());
+/// Timeout, attempts, size limit, HTTP client, observer and replay source, as for every
+/// vendor client (usage-http). In replay the access token is `"[REDACTED]"`, not a JWT, so it
+/// is given the fallback lifetime of 60 s; a `Token/Renew` answered with a failure falls back
+/// to `Token/Get`, as over HTTP.
+impl TransportSettings for EsetClientBuilder {
+    fn transport_mut(&mut self) -> &mut TransportBuilder {
+        &mut self.transport
     }
 }

@@ -89,6 +89,43 @@ pub enum EsetError {
         attempts: u32,
     },
 
+    /// ESET answered with a body larger than the limit (64 MiB by default); it was not read.
+    /// Never retried.
+    #[error(
+        "ESET answered {call} with more than {} MiB, the most msp-usage reads (a usage page is a \
+         few hundred kilobytes); check ESET_MSP_API_URL",
+        limit / (1024 * 1024)
+    )]
+    TooLarge {
+        /// The call.
+        call: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// ESET asked (with `Retry-After`) to wait longer than msp-usage waits (120 s): the call
+    /// failed at once instead of stalling the run.
+    #[error(
+        "ESET asked to wait {} s before retrying {call}{}, longer than the {} s msp-usage waits; \
+         try again later",
+        wait.as_secs(),
+        status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+        usage_http::MAX_RETRY_AFTER.as_secs()
+    )]
+    WaitTooLong {
+        /// The call.
+        call: String,
+        /// The HTTP status that came with the `Retry-After`.
+        status: Option<u16>,
+        /// The wait the server asked for.
+        wait: Duration,
+    },
+
+    /// The client's settings cannot work (a zero timeout, attempts out of range); nothing was
+    /// sent.
+    #[error("invalid ESET client settings: {0}")]
+    Setup(String),
+
     /// The caller asked for something that cannot be sent (e.g. `take` outside 1..=100, an
     /// empty company id, a date range that ends before it starts). Nothing was sent.
     #[error("invalid input: {0}")]
@@ -116,8 +153,10 @@ impl EsetError {
             EsetError::Http { call, .. }
             | EsetError::Decode { call, .. }
             | EsetError::Timeout { call, .. }
-            | EsetError::Transport { call, .. } => Some(call),
-            EsetError::InvalidInput(_) => None,
+            | EsetError::Transport { call, .. }
+            | EsetError::TooLarge { call, .. }
+            | EsetError::WaitTooLong { call, .. } => Some(call),
+            EsetError::InvalidInput(_) | EsetError::Setup(_) => None,
         }
     }
 }

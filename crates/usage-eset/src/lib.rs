@@ -7,21 +7,25 @@
 //! ([`ReportScope`] x [`ReportKind`]) with complete paging, as a stream of pages
 //! ([`EsetClient::usage_report_pages`]).
 //!
-//! Every request is rate limited (governor, default 10 per second, on tokio's clock), has a
-//! timeout, and is retried with exponential backoff and jitter (backon) on 429 (honouring
-//! `Retry-After`), 500, 502, 503 (including ESET's maintenance answer, code 99 subCode 2),
-//! 504, timeouts, connection errors and cut-off bodies; 400, 403 and 404 are never retried.
-//! All failures are one error type, [`EsetError`]. The password and the tokens are kept in
-//! [`secrecy::SecretString`] and never appear in errors, logs or `Debug` output.
+//! This crate speaks ESET's protocol; the transport is `usage-http`, shared with the GravityZone
+//! client: every request is paced (default 10 per second, on tokio's clock), has a timeout, and
+//! is retried with jittered exponential backoff on 429, 500, 502, 503 (including ESET's
+//! maintenance answer, code 99 subCode 2), 504, timeouts, connection errors and cut-off bodies,
+//! honouring `Retry-After` up to 120 s (a longer one fails the call at once); 400, 403 and 404
+//! are never retried, and answers over 64 MiB are refused unread. All failures are one error
+//! type, [`EsetError`]. The password and the tokens are kept in [`secrecy::SecretString`] and
+//! are scrubbed from every body, error, log line and `Debug` output, even when a server echoes
+//! them back.
 //!
-//! For `msp-usage collect --record` / `--replay`, the [`exchange`] hooks hand every request
-//! and its answer to an [`ExchangeObserver`] (with the password and tokens redacted), or take
-//! the answers from an [`ExchangeSource`] instead of the network
-//! ([`EsetClientBuilder::observer`], [`EsetClientBuilder::replay`]).
+//! The transport settings of [`EsetClientBuilder`] (timeout, attempts, size limit, base URL,
+//! an observer for `msp-usage collect --record`, a source for `--replay`) come from
+//! [`TransportSettings`]; the [`exchange`] types are usage-http's.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), usage_eset::EsetError> {
-//! use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
+//! use usage_eset::{
+//!     DateRange, EsetClient, ReportKind, ReportScope, TransportSettings as _, UsageReportRequest,
+//! };
 //!
 //! let client = EsetClient::builder("api@example.com", "secret".into()).build()?;
 //! let request = UsageReportRequest::new(
@@ -39,10 +43,8 @@
 
 mod auth;
 mod client;
-mod clock;
 mod company;
 mod error;
-pub mod exchange;
 mod jwt;
 mod paging;
 mod report;
@@ -51,6 +53,12 @@ mod transport;
 pub use client::{EsetClient, EsetClientBuilder};
 pub use company::EsetCompany;
 pub use error::EsetError;
-pub use exchange::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
+pub use usage_http::{
+    Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource, TransportSettings,
+};
+/// Record/replay hooks (usage-http's exchange types).
+pub mod exchange {
+    pub use usage_http::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
+}
 pub use report::{DateRange, ReportKind, ReportScope, UsageReportPage, UsageReportRequest};
 pub use usage_models::eset::{UsageCompany, UsageReportResponse, UserCurrentResponse};

@@ -81,3 +81,51 @@ pub fn companies(doc: &serde_json::Value) -> std::collections::BTreeSet<(String,
     }
     set
 }
+
+/// Runs the binary to completion with nothing on standard input, killing it (and failing the
+/// test) if it is still running after `limit`. While it runs, `watch` is called with its pid
+/// about every 10 ms. Output that is not UTF-8 is kept lossily.
+pub fn run_bounded(
+    home: &Path,
+    args: &[&str],
+    vars: &[(String, String)],
+    limit: std::time::Duration,
+    mut watch: impl FnMut(u32),
+) -> Run {
+    use std::io::Read as _;
+    use std::process::Stdio;
+
+    let mut child = command(home, args, vars)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("msp-usage {args:?} still ran after {limit:?}; killed");
+        }
+        watch(child.id());
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
+    }
+}

@@ -15,8 +15,9 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
+use usage_bitdefender::TransportSettings as _;
 use usage_bitdefender::{GravityZoneClient, GravityZoneClientBuilder};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 /// The API key of every test client.
 pub(crate) const KEY: &str = "gz-test-key-7c1f0e9a4b2d";
@@ -52,24 +53,135 @@ pub(crate) fn client(server: &MockServer) -> GravityZoneClient {
     builder_for(&access_url(server)).build().unwrap()
 }
 
-/// A 200 response carrying `body` as JSON.
-pub(crate) fn json_body(body: impl Into<String>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.into(), "application/json")
+/// A canned JSON-RPC answer that, like a real server's, carries the id of the request it
+/// answers: when served, the `id` member of a body that is a JSON object with one is replaced by
+/// the request's id, byte for byte in place (whitespace, key order and the rest of the body are
+/// kept). Any other body (HTML, cut off, garbage, no `id`) is served unchanged.
+#[derive(Debug, Clone)]
+pub(crate) struct Rpc {
+    status: u16,
+    body: String,
+    headers: Vec<(String, String)>,
+    delay: Option<Duration>,
+}
+
+impl Rpc {
+    /// An answer with HTTP `status` and `body` (served as `application/json`).
+    pub(crate) fn new(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+            delay: None,
+        }
+    }
+
+    /// Adds a response header.
+    pub(crate) fn insert_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Delays the response.
+    pub(crate) fn set_delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// The body served to `request`: the stored one with the request's id.
+    pub(crate) fn body_for(&self, request: &Request) -> String {
+        match request_id(&request.body) {
+            Some(id) => echo_id(&self.body, id),
+            None => self.body.clone(),
+        }
+    }
+
+    /// The response to `request` (for `impl Respond` blocks that pick an answer).
+    pub(crate) fn answer(&self, request: &Request) -> ResponseTemplate {
+        let mut template = ResponseTemplate::new(self.status)
+            .set_body_raw(self.body_for(request), "application/json");
+        for (name, value) in &self.headers {
+            template = template.insert_header(name.as_str(), value.as_str());
+        }
+        if let Some(delay) = self.delay {
+            template = template.set_delay(delay);
+        }
+        template
+    }
+}
+
+impl Respond for Rpc {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.answer(request)
+    }
+}
+
+/// `body` with the value of its top-level `id` member replaced by `id`, everything else kept
+/// byte for byte; `body` itself when it is not a JSON object with an `id`.
+pub(crate) fn echo_id(body: &str, id: u64) -> String {
+    match id_span(body) {
+        Some(span) => format!("{}{id}{}", &body[..span.start], &body[span.end..]),
+        None => body.to_string(),
+    }
+}
+
+/// Where the value of the top-level `id` member of `text` is, if `text` is a JSON object with
+/// one.
+fn id_span(text: &str) -> Option<std::ops::Range<usize>> {
+    serde_json::from_str::<Value>(text)
+        .ok()?
+        .as_object()?
+        .get("id")?;
+    // `text` is valid JSON: scan it for the `"id"` key at depth 1, skipping strings.
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut last_string = 0..0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                last_string = start..i + 1;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth -= 1,
+            b':' if depth == 1 && &text[last_string.clone()] == "\"id\"" => {
+                let rest = &text[i + 1..];
+                let start = text.len() - rest.trim_start_matches([' ', '\t', '\n', '\r']).len();
+                let mut values =
+                    serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
+                values.next()?.ok()?;
+                return Some(start..start + values.byte_offset());
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A 200 answer carrying `body` as JSON (its `id`, if any, echoes the request's: see [`Rpc`]).
+pub(crate) fn json_body(body: impl Into<String>) -> Rpc {
+    Rpc::new(200, body)
 }
 
 /// A 200 JSON-RPC success with `result`.
-pub(crate) fn rpc_result(result: Value) -> ResponseTemplate {
+pub(crate) fn rpc_result(result: Value) -> Rpc {
     json_body(json!({"id": 1, "jsonrpc": "2.0", "result": result}).to_string())
 }
 
 /// A JSON-RPC error body (with HTTP `status`).
-pub(crate) fn rpc_error(status: u16, code: i64, message: &str, details: &str) -> ResponseTemplate {
+pub(crate) fn rpc_error(status: u16, code: i64, message: &str, details: &str) -> Rpc {
     let body = json!({
         "id": 1,
         "jsonrpc": "2.0",
         "error": {"code": code, "message": message, "data": {"details": details}}
     });
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
+    Rpc::new(status, body.to_string())
 }
 
 /// Keeps a 1 ms timer pending while alive.

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use usage_eset::EsetError;
+use usage_eset::TransportSettings as _;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -89,7 +90,7 @@ async fn wrong_credentials_fail_after_one_attempt() {
     mount_user_current(&server, &tokens).await;
     let client = usage_eset::EsetClient::builder(USERNAME, "wrong password".into())
         .base_url(format!("{}/api", server.uri()))
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .build()
         .unwrap();
 

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use usage_eset::TransportSettings as _;
 use usage_eset::{EsetClient, EsetClientBuilder};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -261,7 +262,7 @@ pub fn paused_client(server: &MockServer) -> EsetClientBuilder {
         .unwrap();
     EsetClient::builder(USERNAME, SecretString::from(PASSWORD))
         .base_url(format!("{}/api", server.uri()))
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .http_client(http)
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
+use usage_eset::TransportSettings as _;
 use usage_eset::{DateRange, EsetError, ReportKind, ReportScope, UsageReportRequest};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

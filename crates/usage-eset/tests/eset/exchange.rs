@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use usage_eset::TransportSettings as _;
 use usage_eset::exchange::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
 use usage_eset::{
     DateRange, EsetClient, EsetClientBuilder, EsetError, ReportKind, ReportScope,
@@ -420,7 +421,7 @@ async fn recorded_session_holds_no_secret() {
     client.current_user().await.unwrap(); // Token/Renew fails, Token/Get
     let wrong = EsetClient::builder(USERNAME, SecretString::from("not-the-password"))
         .base_url(format!("{}/api", server.uri()))
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .observer(recorder.clone())
         .build()
         .unwrap();

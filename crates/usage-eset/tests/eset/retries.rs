@@ -5,6 +5,7 @@ use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+use usage_eset::TransportSettings as _;
 use usage_eset::{EsetClient, EsetError};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -50,6 +51,37 @@ async fn retry_after_seconds_is_honoured() {
     assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
     assert!(waited < Duration::from_millis(1100), "waited {waited:?}");
     assert_eq!(count(&server, CURRENT).await, 2);
+}
+
+/// A wait longer than the 120 s msp-usage honours fails that call at once, with a message that
+/// names the wait, instead of stalling the run (429 and 503 alike).
+#[tokio::test(start_paused = true)]
+async fn retry_after_longer_than_120_s_fails_at_once_naming_the_wait() {
+    for status in [429, 503] {
+        let (server, tokens) = server(3600).await;
+        mount_user_current(&server, &tokens).await;
+        fail_first(
+            &server,
+            ResponseTemplate::new(status).insert_header("Retry-After", "100000"),
+            1,
+        )
+        .await;
+        let client = paused_client(&server).build().unwrap();
+
+        let start = Instant::now();
+        let error = client.current_user().await.unwrap_err();
+
+        assert_eq!(start.elapsed(), Duration::ZERO, "it waited");
+        assert_eq!(count(&server, CURRENT).await, 1);
+        assert!(
+            matches!(&error, EsetError::WaitTooLong { call, status: Some(s), wait }
+                if call == "User/Current" && *s == status && wait.as_secs() == 100_000),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains("100000 s"), "{text}");
+        assert!(text.contains("120 s"), "{text}");
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -316,7 +348,7 @@ async fn connection_errors_are_retried_then_reported() {
     };
     let client = EsetClient::builder(USERNAME, PASSWORD.into())
         .base_url(format!("http://127.0.0.1:{port}/api"))
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .max_attempts(2)
         .build()
         .unwrap();
@@ -398,7 +430,7 @@ async fn a_connection_closed_mid_body_is_retried_then_reported() {
     let (url, cut) = cut_off_server().await;
     let client = EsetClient::builder(USERNAME, PASSWORD.into())
         .base_url(url)
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .max_attempts(3)
         .build()
         .unwrap();

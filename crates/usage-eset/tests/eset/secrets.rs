@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::SecretString;
+use usage_eset::TransportSettings as _;
 use usage_eset::{DateRange, EsetClient, EsetError, ReportKind, ReportScope, UsageReportRequest};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -196,7 +197,7 @@ async fn logs_at_every_level_hold_no_secret() {
     client.current_user().await.unwrap(); // renewal fails, login
     let wrong = EsetClient::builder(USERNAME, SecretString::from("wrong"))
         .base_url(format!("{}/api", server.uri()))
-        .timeout(Duration::ZERO)
+        .no_timeout()
         .build()
         .unwrap();
     let _ = wrong.current_user().await.unwrap_err();
@@ -209,4 +210,92 @@ async fn logs_at_every_level_hold_no_secret() {
     assert!(text.contains("Token/Renew failed"), "{text}");
     assert!(text.contains("logging in again"), "{text}");
     assert_no_secrets(&text, &tokens);
+}
+
+/// A server that echoes the `Authorization` header and the password back, in a 200 body and in
+/// error bodies: the token and the password reach neither the caller's values, nor any error's
+/// `Display` or `Debug`, nor an observer (what `--record` writes).
+#[tokio::test]
+async fn secrets_echoed_back_by_the_server_are_scrubbed_everywhere() {
+    #[derive(Debug, Default)]
+    struct Seen(Mutex<String>);
+    impl usage_eset::ExchangeObserver for Seen {
+        fn observe(&self, exchange: &usage_eset::Exchange) {
+            let mut text = self.0.lock().unwrap();
+            let _ = write!(text, "{exchange:?}");
+            if let usage_eset::ExchangeOutcome::Response { body, .. } = &exchange.outcome {
+                text.push_str(&String::from_utf8_lossy(body));
+            }
+        }
+    }
+    fn echo(request: &wiremock::Request) -> String {
+        let header = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        format!("you sent Authorization: {header} and password {PASSWORD}")
+    }
+    let (server, tokens) = server(3600).await;
+    Mock::given(method("GET"))
+        .and(path(CURRENT))
+        .respond_with(guarded(&tokens, |request| {
+            let mut body = user_current();
+            body["company"]["name"] = echo(request).into();
+            body["echo"] = echo(request).into();
+            ResponseTemplate::new(200).set_body_json(body)
+        }))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/Company/Children"))
+        .respond_with(guarded(&tokens, |request| {
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"code": 400, "message": echo(request)}))
+        }))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/UsageReport/AllCompanies/categories"))
+        .respond_with(guarded(&tokens, |request| {
+            ResponseTemplate::new(502).set_body_string(format!("<html>{}</html>", echo(request)))
+        }))
+        .mount(&server)
+        .await;
+    let seen = Arc::new(Seen::default());
+    let client = client(&server)
+        .max_attempts(2)
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+
+    let user = client.current_user().await.unwrap();
+    let shown = format!("{user:?}");
+    assert!(
+        shown.contains("[REDACTED]"),
+        "the echo was not there: {shown}"
+    );
+    let tree = client.company_tree("root").await.unwrap_err();
+    let report = UsageReportRequest::new(
+        ReportScope::AllCompanies,
+        ReportKind::Categories,
+        DateRange::month(2026, 10).unwrap(),
+    );
+    let report = client.usage_report(report).await.unwrap_err();
+
+    let mut everything = shown;
+    for error in [&tree, &report] {
+        assert!(error.to_string().contains("[REDACTED]"), "{error}");
+        let _ = write!(everything, "{error} {error:?}");
+    }
+    everything.push_str(&seen.0.lock().unwrap());
+    let mut secrets = tokens.secrets();
+    secrets.push(PASSWORD.to_owned());
+    assert!(secrets.len() >= 3);
+    for secret in &secrets {
+        assert!(
+            !everything.contains(secret.as_str()),
+            "{secret} leaked:\n{everything}"
+        );
+    }
 }
