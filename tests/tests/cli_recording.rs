@@ -329,9 +329,14 @@ async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
     // The same bytes outside the directory, and a link to them inside it.
     std::fs::copy(dir.join(&file), home.path().join("outside.json")).unwrap();
     std::os::unix::fs::symlink(home.path().join("outside.json"), dir.join("link.json")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.json"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
 
     let outside = format!("{}/outside.json", home.path().display());
-    let tamperings: [(&str, serde_json::Value, &str); 6] = [
+    let tamperings: [(&str, serde_json::Value, &str); 7] = [
         (
             "a relative path out",
             "../outside.json".into(),
@@ -345,6 +350,7 @@ async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
         ("passwd", "../../etc/passwd".into(), "not a plain name"),
         ("a device", "/dev/zero".into(), "not a plain name"),
         ("a link", "link.json".into(), "not a plain file"),
+        ("a pipe", "pipe.json".into(), "not a plain file"),
         ("no sha256", serde_json::Value::Null, "no sha256"),
     ];
     for (what, value, reason) in tamperings {

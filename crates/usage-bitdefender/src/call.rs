@@ -4,9 +4,10 @@
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use usage_http::{
-    Auth, Failed, GaveUp, GiveUp, HttpRequest, HttpResponse, Method as HttpMethod, Retry,
-    TransportError, snippet,
+    Auth, Failed, GaveUp, GiveUp, HttpRequest, HttpResponse, JsonErrorKind, Method as HttpMethod,
+    Retry, TransportError, decode_json, snippet,
 };
 
 use crate::rpc::{
@@ -27,8 +28,8 @@ pub(crate) struct Reply {
     pub(crate) company: Option<String>,
     /// The HTTP status (2xx).
     pub(crate) status: u16,
-    /// The `result` member.
-    pub(crate) result: serde_json::Value,
+    /// The `result` member, as raw JSON text.
+    pub(crate) result: Box<RawValue>,
     /// The whole body, for snippets.
     pub(crate) body: Vec<u8>,
 }
@@ -103,7 +104,8 @@ impl GravityZoneClient {
                     bytes = response.body.len(),
                     "GravityZone answered"
                 );
-                self.classify(method, company, id, &response)
+                self.classify(method, company, id, response)
+                    .map_err(|failed| failed.map(|e| e.scrubbed(inner.transport.secrets())))
             }
             Err(error) => Err(transport_failure(method, error)),
         }
@@ -117,19 +119,15 @@ impl GravityZoneClient {
         method: Method,
         company: Option<&str>,
         id: u64,
-        response: &HttpResponse,
+        response: HttpResponse,
     ) -> Result<Reply, AttemptError> {
         let name = method.full_name();
         let body = &response.body;
         let retry_after = response.retry_after;
-        let parsed = parse_envelope(body);
+        let parsed = decode_json::<Response<Box<RawValue>>>(body);
         let rpc_error = parsed.as_ref().ok().and_then(|r| r.error.clone());
         let (code, message, details) = match &rpc_error {
-            Some(e) => (
-                Some(e.code),
-                Some(e.message.clone()),
-                e.details().map(str::to_owned),
-            ),
+            Some(e) => (Some(e.code), Some(e.message.clone()), e.details()),
             None => (None, None, None),
         };
         let status_u16 = response.status;
@@ -195,27 +193,26 @@ impl GravityZoneClient {
         }
         let envelope = match parsed {
             Ok(envelope) => envelope,
-            Err((path, e)) => {
-                let retry = match e.classify() {
-                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                        Retry::Backoff(None)
-                    }
-                    _ => Retry::Never,
+            Err(e) => {
+                // Malformed or cut off on the way: worth another attempt; another shape: not.
+                let retry = match e.kind {
+                    JsonErrorKind::CutOff | JsonErrorKind::Syntax => Retry::Backoff(None),
+                    JsonErrorKind::Shape => Retry::Never,
                 };
                 return Err(Failed::new(
                     GravityZoneError::Decode {
                         method: name,
                         company: company.map(str::to_owned),
                         status: status_u16,
-                        path,
-                        reason: e.to_string(),
+                        path: e.path,
+                        reason: e.message,
                         snippet: snippet(body),
                     },
                     retry,
                 ));
             }
         };
-        self.check_id(method, company, id, response, envelope.id.as_ref())?;
+        self.check_id(method, company, id, &response, envelope.id.as_ref())?;
         if let Some(error) = envelope.error {
             return Err(self.rpc_error(method, company, status_u16, error));
         }
@@ -225,7 +222,7 @@ impl GravityZoneClient {
                 company: company.map(str::to_owned),
                 status: status_u16,
                 result,
-                body: body.clone(),
+                body: response.body,
             }),
             None => Err(Failed::never(GravityZoneError::Decode {
                 method: name,
@@ -278,15 +275,17 @@ impl GravityZoneClient {
             INTERNAL_ERROR => Retry::Backoff(None),
             _ => Retry::Never,
         };
+        let details = error.details();
+        let data = error.data_value().map(Box::new);
         Failed::new(
             GravityZoneError::Rpc {
                 method: method.full_name(),
                 company: company.map(str::to_owned),
                 status,
                 code: error.code,
-                details: error.details().map(str::to_owned),
+                details,
                 message: error.message,
-                data: error.data.map(Box::new),
+                data,
             },
             retry,
         )
@@ -309,21 +308,6 @@ fn is_bad_request(code: Option<i64>) -> bool {
         code,
         Some(INVALID_REQUEST | METHOD_NOT_FOUND | INVALID_PARAMS)
     )
-}
-
-/// The envelope with its `result` left as a JSON value; a failure comes with its JSON path
-/// (`.` for the top level).
-fn parse_envelope(body: &[u8]) -> Result<Response<serde_json::Value>, (String, serde_json::Error)> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let envelope: Response<serde_json::Value> =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            (
-                crate::error::short_path(e.path().to_string()),
-                e.into_inner(),
-            )
-        })?;
-    de.end().map_err(|e| (".".to_string(), e))?;
-    Ok(envelope)
 }
 
 /// The error of a request given up: the last attempt's, or that the server asked to wait too

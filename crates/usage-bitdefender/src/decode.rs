@@ -1,7 +1,7 @@
 //! Turning a `result` into the generated model types, failures naming the JSON path.
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use usage_models::bitdefender::{GetMonthlyUsageResult, LicenseInfo, MonthlyUsage};
 
 use crate::call::Reply;
@@ -38,16 +38,23 @@ fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-/// The JSON type of a value, for messages.
-fn kind(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(_) => "a string".to_string(),
-        Value::Array(a) => format!("an array of {} elements", a.len()),
-        Value::Object(_) => "an object".to_string(),
+/// What a raw JSON value is, for messages (read from its first character; never parsed whole).
+fn kind(raw: &RawValue) -> String {
+    let text = raw.get().trim_start();
+    match text.chars().next() {
+        Some('{') => "an object".to_string(),
+        Some('[') => "an array".to_string(),
+        Some('"') => "a string".to_string(),
+        Some('t' | 'f') => format!("the boolean {text}"),
+        Some('n') => "null".to_string(),
+        _ => format!("the number {}", usage_http::snippet(text.as_bytes())),
     }
+}
+
+/// True for the JSON number zero (`0`, `0.0`, `0e3`, ...).
+fn is_zero(raw: &RawValue) -> bool {
+    serde_json::from_str::<serde_json::Number>(raw.get())
+        .is_ok_and(|n| n.as_u64() == Some(0) || n.as_f64() == Some(0.0))
 }
 
 impl GravityZoneClient {
@@ -61,18 +68,19 @@ impl GravityZoneClient {
             reason,
             snippet: usage_http::snippet(&reply.body),
         }
+        .scrubbed(self.inner.transport.secrets())
     }
 
-    /// `value` (found at `prefix`) as a `T`.
+    /// `raw` (found at `prefix`) as a `T`, read straight from its text.
     fn decode_at<T: DeserializeOwned>(
         &self,
         reply: &Reply,
         prefix: &str,
-        value: Value,
+        raw: &RawValue,
     ) -> Result<T, GravityZoneError> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = crate::error::short_path(join(prefix, &e.path().to_string()));
-            self.decode_error(reply, path, e.into_inner().to_string())
+        usage_http::decode_json(raw.get().as_bytes()).map_err(|e| {
+            let path = usage_http::short_path(join(prefix, &e.path));
+            self.decode_error(reply, path, e.message)
         })
     }
 
@@ -81,7 +89,7 @@ impl GravityZoneClient {
         &self,
         reply: &Reply,
     ) -> Result<T, GravityZoneError> {
-        self.decode_at(reply, "result", reply.result.clone())
+        self.decode_at(reply, "result", &reply.result)
     }
 
     /// `getMonthlyUsage`: `0` means no monthly license; an object is the counters; anything else
@@ -90,23 +98,24 @@ impl GravityZoneClient {
         &self,
         reply: &Reply,
     ) -> Result<MonthlyUsageOutcome, GravityZoneError> {
-        match &reply.result {
-            Value::Number(n) if n.as_u64() == Some(0) || n.as_f64() == Some(0.0) => {
-                Ok(MonthlyUsageOutcome::NoMonthlyLicense)
-            }
-            Value::Object(_) => self
-                .decode_at(reply, "result", reply.result.clone())
-                .map(MonthlyUsageOutcome::Usage),
-            other => Err(self.decode_error(
-                reply,
-                "result".to_string(),
-                format!(
-                    "expected an object of usage counters, or the number 0 for a company without \
-                     a monthly license, but got {}",
-                    kind(other)
-                ),
-            )),
+        let raw = &reply.result;
+        if raw.get().trim_start().starts_with('{') {
+            return self
+                .decode_at(reply, "result", raw)
+                .map(MonthlyUsageOutcome::Usage);
         }
+        if is_zero(raw) {
+            return Ok(MonthlyUsageOutcome::NoMonthlyLicense);
+        }
+        Err(self.decode_error(
+            reply,
+            "result".to_string(),
+            format!(
+                "expected an object of usage counters, or the number 0 for a company without a \
+                 monthly license, but got {}",
+                kind(raw)
+            ),
+        ))
     }
 
     /// `getLicenseInfo`: an object, or an array holding exactly one.
@@ -114,30 +123,35 @@ impl GravityZoneClient {
         &self,
         reply: &Reply,
     ) -> Result<LicenseInfo, GravityZoneError> {
-        match &reply.result {
-            Value::Object(_) => self.decode_at(reply, "result", reply.result.clone()),
-            Value::Array(items) => match items.as_slice() {
-                [only] => self.decode_at(reply, "result[0]", only.clone()),
-                [] => Err(self.decode_error(
-                    reply,
-                    "result".to_string(),
-                    "an empty array: no license information".to_string(),
-                )),
-                many => Err(self.decode_error(
-                    reply,
-                    "result".to_string(),
-                    format!(
-                        "an array of {} licenses, where one license object was expected",
-                        many.len()
-                    ),
-                )),
-            },
-            other => Err(self.decode_error(
+        let raw = &reply.result;
+        let text = raw.get().trim_start();
+        if text.starts_with('{') {
+            return self.decode_at(reply, "result", raw);
+        }
+        if !text.starts_with('[') {
+            return Err(self.decode_error(
                 reply,
                 "result".to_string(),
                 format!(
                     "expected a license object (or a one-element array), got {}",
-                    kind(other)
+                    kind(raw)
+                ),
+            ));
+        }
+        let items: Vec<Box<RawValue>> = self.decode_at(reply, "result", raw)?;
+        match items.as_slice() {
+            [only] => self.decode_at(reply, "result[0]", only),
+            [] => Err(self.decode_error(
+                reply,
+                "result".to_string(),
+                "an empty array: no license information".to_string(),
+            )),
+            many => Err(self.decode_error(
+                reply,
+                "result".to_string(),
+                format!(
+                    "an array of {} licenses, where one license object was expected",
+                    many.len()
                 ),
             )),
         }

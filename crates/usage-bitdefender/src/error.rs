@@ -88,7 +88,7 @@ pub enum GravityZoneError {
         data: Option<Box<serde_json::Value>>,
     },
 
-    /// HTTP 429 on every attempt (or a `Retry-After` too long to wait for).
+    /// HTTP 429 on every attempt (a `Retry-After` too long to wait for is [`Self::WaitTooLong`]).
     #[error(
         "GravityZone kept rate-limiting {method} (HTTP 429){}; try again later",
         retry_after_suffix(*.retry_after)
@@ -269,6 +269,94 @@ impl GravityZoneError {
         }
     }
 
+    /// The error with every known secret removed from the text that came over the wire. The
+    /// transport already scrubs bodies byte for byte; this catches what only appears once JSON
+    /// escapes are decoded (`\u002B` for `+`, `\/` for `/`).
+    pub(crate) fn scrubbed(self, secrets: &usage_http::Secrets) -> Self {
+        let scrub = |s: String| secrets.scrub(&s);
+        let scrub_opt = |s: Option<String>| s.map(|s| secrets.scrub(&s));
+        match self {
+            Self::Unauthorized {
+                method,
+                status,
+                code,
+                message,
+                details,
+            } => Self::Unauthorized {
+                method,
+                status,
+                code,
+                message: scrub_opt(message),
+                details: scrub_opt(details),
+            },
+            Self::Forbidden {
+                method,
+                status,
+                code,
+                message,
+                details,
+            } => Self::Forbidden {
+                method,
+                status,
+                code,
+                message: scrub_opt(message),
+                details: scrub_opt(details),
+            },
+            Self::Rpc {
+                method,
+                company,
+                status,
+                code,
+                message,
+                details,
+                data,
+            } => Self::Rpc {
+                method,
+                company,
+                status,
+                code,
+                message: scrub(message),
+                details: scrub_opt(details),
+                data: data.map(|d| Box::new(secrets.scrub_value(*d))),
+            },
+            Self::Http {
+                method,
+                status,
+                code,
+                message,
+                details,
+                snippet,
+            } => Self::Http {
+                method,
+                status,
+                code,
+                message: scrub_opt(message),
+                details: scrub_opt(details),
+                snippet: scrub(snippet),
+            },
+            Self::Decode {
+                method,
+                company,
+                status,
+                path,
+                reason,
+                snippet,
+            } => Self::Decode {
+                method,
+                company,
+                status,
+                path: scrub(path),
+                reason: scrub(reason),
+                snippet: scrub(snippet),
+            },
+            Self::Transport { method, detail } => Self::Transport {
+                method,
+                detail: scrub(detail),
+            },
+            other => other,
+        }
+    }
+
     /// True when the credentials or their rights are the problem (HTTP 401 or 403): retrying or
     /// asking about another company will not help.
     pub fn is_auth(&self) -> bool {
@@ -345,16 +433,4 @@ fn snippet_suffix(snippet: &str) -> String {
     } else {
         format!(" (body starts with: {snippet})")
     }
-}
-
-/// A JSON path short enough for a one-line message (a pathological body can nest thousands of
-/// levels deep).
-pub(crate) fn short_path(path: String) -> String {
-    const MAX: usize = 120;
-    if path.chars().count() <= MAX {
-        return path;
-    }
-    let mut out: String = path.chars().take(MAX).collect();
-    out.push('…');
-    out
 }

@@ -17,11 +17,12 @@ pub(crate) struct Request<'a, P> {
     pub(crate) params: &'a P,
 }
 
-/// One response object: `result` on success, `error` on failure. The id is not checked against
-/// the request's: the vendor's own examples echo a different one.
+/// One response object: `result` on success, `error` on failure; the id must be the request's
+/// (checked by the caller). `result` stays raw JSON text until it is decoded into its model,
+/// so a large answer is never held as a tree of values.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Response<R> {
-    /// The echoed id (string or number); only logged.
+    /// The echoed id (a number, or a number in a string).
     #[serde(default)]
     pub(crate) id: Option<serde_json::Value>,
     /// The result; absent (or null) when `error` is set.
@@ -44,17 +45,33 @@ pub(crate) struct RpcError {
     /// E.g. "Invalid params".
     #[serde(default)]
     pub(crate) message: String,
-    /// Usually `{"details": "..."}`; may be missing or carry other keys.
+    /// Usually `{"details": "..."}`; may be missing or carry other keys. Kept as raw JSON: it
+    /// is read only when it is small.
     #[serde(default)]
-    pub(crate) data: Option<serde_json::Value>,
+    pub(crate) data: Option<Box<serde_json::value::RawValue>>,
 }
 
+/// Largest `error.data` read into an error (a hostile server could send megabytes).
+const MAX_ERROR_DATA: usize = 64 * 1024;
+
 impl RpcError {
+    /// `data` as a JSON value, when there is one of a sensible size.
+    pub(crate) fn data_value(&self) -> Option<serde_json::Value> {
+        let raw = self.data.as_ref()?.get();
+        if raw.len() > MAX_ERROR_DATA {
+            return None;
+        }
+        serde_json::from_str(raw).ok()
+    }
+
     /// `data.details`, or `data` itself when it is a string.
-    pub(crate) fn details(&self) -> Option<&str> {
-        match &self.data {
-            Some(serde_json::Value::String(s)) => Some(s),
-            Some(serde_json::Value::Object(map)) => map.get("details").and_then(|d| d.as_str()),
+    pub(crate) fn details(&self) -> Option<String> {
+        match self.data_value()? {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Object(mut map) => match map.remove("details")? {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -81,7 +98,6 @@ pub(crate) enum Method {
     CompanyDetails,
 }
 
-/// The services (path segments under `/v1.0/jsonrpc/`) this client calls.
 /// Which documented per-key budget a method counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RateClass {
@@ -91,6 +107,7 @@ pub(crate) enum RateClass {
     Default,
 }
 
+/// The services (path segments under `/v1.0/jsonrpc/`) this client calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {
     Licensing,

@@ -326,7 +326,8 @@ async fn a_truncated_json_body_is_a_decode_error_after_the_retries() {
     match &err {
         GravityZoneError::Decode { reason, path, .. } => {
             assert!(reason.contains("EOF"), "{reason}");
-            assert!(path.starts_with("result."), "{path}");
+            // The result is read as raw JSON first: the path ends where the cut was found.
+            assert!(path.starts_with("result"), "{path}");
         }
         other => panic!("{other:?}"),
     }

@@ -209,20 +209,24 @@ async fn prepare(
     Ok((embedded, Clients { eset, gravityzone }, recorder))
 }
 
+/// The credentials of a replay: never sent anywhere, and (being scrubbed like any secret) chosen
+/// so that they cannot match a word of the recorded answers.
+const REPLAY_PLACEHOLDER: &str = "msp-usage-replay-placeholder-0f3c9a7e";
+
 /// Settings of a replay: the vendors the recording holds, with placeholder credentials (no
 /// request leaves the process).
 fn replay_settings(replay: &Replay) -> Settings {
     Settings {
         eset: replay.has_vendor(Vendor::Eset).then(|| EsetSettings {
             url: config::ESET_DEFAULT_URL.to_string(),
-            username: "replay".to_string(),
-            password: SecretString::from("replay"),
+            username: REPLAY_PLACEHOLDER.to_string(),
+            password: SecretString::from(REPLAY_PLACEHOLDER),
         }),
         gravityzone: replay
             .has_vendor(Vendor::Bitdefender)
             .then(|| GravityZoneSettings {
                 url: config::GRAVITYZONE_DEFAULT_URL.to_string(),
-                api_key: SecretString::from("replay"),
+                api_key: SecretString::from(REPLAY_PLACEHOLDER),
             }),
         timeout: std::time::Duration::from_secs(30),
         max_attempts: 5,

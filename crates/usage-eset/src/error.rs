@@ -146,6 +146,46 @@ impl EsetError {
         )
     }
 
+    /// The error with every known secret removed from the text that came over the wire. The
+    /// transport already scrubs bodies byte for byte; this catches what only appears once JSON
+    /// escapes are decoded (`\u002B` for `+`, `\/` for `/`).
+    pub(crate) fn scrubbed(self, secrets: &usage_http::Secrets) -> Self {
+        let scrub = |s: String| secrets.scrub(&s);
+        match self {
+            EsetError::Http {
+                call,
+                status,
+                code,
+                sub_code,
+                message,
+                body,
+                attempts,
+            } => EsetError::Http {
+                call,
+                status,
+                code,
+                sub_code,
+                message: message.map(scrub),
+                body: scrub(body),
+                attempts,
+            },
+            EsetError::Decode {
+                call,
+                path,
+                message,
+                snippet,
+                attempts,
+            } => EsetError::Decode {
+                call,
+                path: scrub(path),
+                message: scrub(message),
+                snippet: scrub(snippet),
+                attempts,
+            },
+            other => other,
+        }
+    }
+
     /// The call the error belongs to, if it came from a call.
     pub fn call(&self) -> Option<&str> {
         match self {

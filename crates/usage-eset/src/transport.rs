@@ -21,6 +21,9 @@ const SECRET_REQUEST_KEYS: [&str; 3] = ["password", "refreshToken", "accessToken
 /// Keys of token answers whose values are secrets.
 const SECRET_ANSWER_KEYS: [&str; 2] = ["accessToken", "refreshToken"];
 
+/// Largest error body read for ESET's code, subCode and message.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
 /// One call to send: its path below the base URL and its JSON body.
 pub(crate) struct Call {
     /// Path below the base URL, e.g. `Company/Children`; also the call's name in errors.
@@ -109,8 +112,10 @@ impl EsetTransport {
             },
             pacer: Some(&self.pacer),
         };
+        let secrets = self.http.secrets();
         match self.http.send(&request).await {
-            Ok(response) => classify(call, &response, attempt),
+            Ok(response) => classify(call, &response, attempt)
+                .map_err(|failed| failed.map(|e| e.scrubbed(secrets))),
             Err(error) => Err(self.transport_failure(call, error, attempt)),
         }
     }
@@ -195,7 +200,11 @@ pub(crate) fn classify<T: DeserializeOwned>(
 
 /// The error of a non-2xx answer, with ESET's code, subCode and message when the body has them.
 fn http_error(call: &Call, status: u16, body: &[u8], attempt: u32) -> EsetError {
-    let parsed = serde_json::from_slice::<EsetErrorResponse>(body).ok();
+    // An error body is a few hundred bytes; a huge one is not parsed (its unknown keys would
+    // each become a value in memory), only quoted.
+    let parsed = (body.len() <= MAX_ERROR_BODY)
+        .then(|| serde_json::from_slice::<EsetErrorResponse>(body).ok())
+        .flatten();
     let (code, sub_code, message) = match parsed {
         Some(e) => {
             // Of a token call's error body only the numeric codes are kept: its text could
@@ -287,13 +296,21 @@ pub(crate) fn decode<T: DeserializeOwned>(
         )));
     }
     decode_json(body).map_err(|e| match e.kind {
+        JsonErrorKind::CutOff if call.secret_bodies => Failed::backoff(decode_error(
+            ".".to_owned(),
+            "the body was cut off before the JSON ended".to_owned(),
+        )),
         JsonErrorKind::CutOff => Failed::backoff(decode_error(
             e.path,
             format!("the body was cut off before the JSON ended ({})", e.message),
         )),
-        JsonErrorKind::Shape if call.secret_bodies => Failed::never(decode_error(
-            e.path,
-            "a value of the wrong type (details not shown for token calls)".to_owned(),
+        // A token answer is never quoted, not even through the path or message of a failure
+        // (a key could be a secret).
+        _ if call.secret_bodies => Failed::never(decode_error(
+            ".".to_owned(),
+            "the token answer is not the JSON expected (details not shown: it may hold \
+             secrets)"
+                .to_owned(),
         )),
         JsonErrorKind::Shape | JsonErrorKind::Syntax => {
             Failed::never(decode_error(e.path, e.message))

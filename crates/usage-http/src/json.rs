@@ -56,7 +56,8 @@ fn from_serde(path: String, error: serde_json::Error) -> JsonError {
     }
 }
 
-fn short_path(path: String) -> String {
+/// A JSON path short enough for a one-line message (at most 120 characters, then `…`).
+pub fn short_path(path: String) -> String {
     if path.chars().count() <= MAX_PATH_CHARS {
         return path;
     }

@@ -33,7 +33,7 @@ mod url;
 pub use exchange::{
     Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource, REDACTED, TIMED_OUT,
 };
-pub use json::{JsonError, JsonErrorKind, decode_json, error_chain};
+pub use json::{JsonError, JsonErrorKind, decode_json, error_chain, short_path};
 pub use pacer::Pacer;
 pub use recorder::Recorder;
 pub use recording::{INDEX, Index, IndexEntry, Recording, RecordingError, Tag};

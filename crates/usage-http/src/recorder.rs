@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use secrecy::SecretString;
-use sha2::{Digest, Sha256};
 
 use crate::exchange::{Exchange, ExchangeObserver, ExchangeOutcome};
-use crate::recording::{INDEX, Index, IndexEntry, RecordingError, Tag, hex};
+use crate::recording::{INDEX, Index, IndexEntry, RecordingError, Tag, hex_sha256};
 use crate::redact::Secrets;
 
 /// Writes the exchanges of every client of a run into one directory. Each client gets its own
@@ -72,7 +71,7 @@ impl<V: Tag> Recorder<V> {
             if let Err(e) = std::fs::write(self.dir.join(&name), &body) {
                 self.note_failure(format!("cannot write {name}: {e}"));
             }
-            sha256 = Some(hex(&Sha256::digest(&body)));
+            sha256 = Some(hex_sha256(&body));
             file = Some(name);
         }
         entries.push(IndexEntry {

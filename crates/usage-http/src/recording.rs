@@ -23,7 +23,7 @@ use crate::transport::MAX_BODY_BYTES;
 pub const INDEX: &str = "index.json";
 
 /// Largest `index.json` read (a month of 10,000 companies is a few megabytes).
-const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_INDEX_BYTES: u64 = MAX_BODY_BYTES as u64;
 
 /// What names the client an exchange came from (the CLI uses its `Vendor`): written into the
 /// index with serde and into file names with `Display`.
@@ -175,7 +175,7 @@ impl<V: Tag> Recording<V> {
         let path = self.dir.join(file);
         let body = read_plain(&path, MAX_BODY_BYTES as u64)
             .map_err(|reason| RecordingError::new(&path, reason))?;
-        if !hex(&Sha256::digest(&body)).eq_ignore_ascii_case(expected) {
+        if !hex_sha256(&body).eq_ignore_ascii_case(expected) {
             return Err(RecordingError::new(
                 &path,
                 "corrupt: its content differs from what was recorded (sha256 mismatch)",
@@ -195,19 +195,25 @@ fn is_bare_name(name: &str) -> bool {
         && Path::new(name).components().count() == 1
 }
 
-/// The content of `path` if it is a regular file (not a link, device or directory) of at most
-/// `limit` bytes; the error says why not.
+/// The content of `path` if it is a regular file (not a link, device, pipe or directory) of at
+/// most `limit` bytes; the error says why not. The checks are made on the opened file, which is
+/// opened without following a link and without blocking (a pipe cannot stall the run), so
+/// nothing can be swapped in between.
 fn read_plain(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let meta =
-        std::fs::symlink_metadata(path).map_err(|e| format!("missing or unreadable ({e})"))?;
+    let file = open_no_follow(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("missing ({e})"),
+        _ => format!(
+            "not a plain file (a link, device, pipe or directory) or unreadable ({e}); refused"
+        ),
+    })?;
+    let meta = file.metadata().map_err(|e| format!("unreadable ({e})"))?;
     if !meta.file_type().is_file() {
-        return Err("not a plain file (a link, device or directory); refused".to_owned());
+        return Err("not a plain file (a link, device, pipe or directory); refused".to_owned());
     }
     if meta.len() > limit {
         return Err(format!("larger than {limit} bytes; refused"));
     }
-    let file = File::open(path).map_err(|e| format!("unreadable ({e})"))?;
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(limit + 1)
         .read_to_end(&mut body)
         .map_err(|e| format!("unreadable ({e})"))?;
@@ -217,13 +223,29 @@ fn read_plain(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+/// Opens `path` for reading without following a final symbolic link and without blocking.
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(i32::try_from(flags.bits()).unwrap_or(0))
+        .open(path)
+}
+
+/// Opens `path` for reading, refusing a symbolic link.
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> std::io::Result<File> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
+    File::open(path)
+}
+
+/// The SHA-256 of `bytes` in lower-case hex.
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! error or a recording. The forms looked for are the secret itself, as it appears escaped in
 //! a JSON string, and as the HTTP Basic credentials `base64(secret:)`.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use aho_corasick::AhoCorasick;
 use base64::Engine as _;
@@ -58,36 +58,33 @@ impl Secrets {
         if value.len() < MIN_SECRET_LEN {
             return;
         }
-        let Ok(mut guard) = self.inner.write() else {
-            return;
-        };
+        let mut guard = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         if guard.secrets.iter().any(|s| s.expose_secret() == value) {
             return;
         }
         let mut secrets = guard.secrets.clone();
         secrets.push(secret.clone());
-        let mut patterns: Vec<String> = Vec::with_capacity(secrets.len() * 3);
-        for s in &secrets {
-            let s = s.expose_secret();
-            patterns.push(base64::engine::general_purpose::STANDARD.encode(format!("{s}:")));
-            let escaped = s.replace('\\', "\\\\").replace('"', "\\\"");
-            if escaped != s {
-                patterns.push(escaped);
-            }
-            patterns.push(s.to_owned());
-        }
-        let finder = aho_corasick::AhoCorasick::builder()
+        let patterns: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| forms(s.expose_secret()))
+            .collect();
+        let built = AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .ok();
-        *guard = Arc::new(Matcher { secrets, finder });
+            .build(&patterns);
+        match built {
+            Ok(finder) => {
+                *guard = Arc::new(Matcher {
+                    secrets,
+                    finder: Some(finder),
+                })
+            }
+            // Keep looking for the secrets known so far rather than for none.
+            Err(e) => tracing::error!(error = %e, "a secret cannot be looked for"),
+        }
     }
 
     fn matcher(&self) -> Arc<Matcher> {
-        self.inner
-            .read()
-            .map(|m| Arc::clone(&m))
-            .unwrap_or_default()
+        Arc::clone(&self.inner.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// `text` with every known secret replaced by [`REDACTED`].
@@ -128,6 +125,41 @@ impl Secrets {
             other => other,
         }
     }
+}
+
+/// The forms a secret may take in what a server sends back: as is; as HTTP Basic credentials
+/// (`base64(secret:)`); inside a JSON string with `"` and `\` escaped, and also `/` as `\/`;
+/// and with every character but letters and digits written as a `\u` escape (lower- and
+/// upper-case hex), as some JSON writers do.
+fn forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![
+        secret.to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(format!("{secret}:")),
+    ];
+    let escaped = secret.replace('\\', "\\\\").replace('"', "\\\"");
+    forms.push(escaped.replace('/', "\\/"));
+    forms.push(escaped);
+    for upper in [false, true] {
+        let mut text = String::new();
+        for c in secret.chars() {
+            if c.is_ascii_alphanumeric() {
+                text.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    if upper {
+                        text.push_str(&format!("\\u{unit:04X}"));
+                    } else {
+                        text.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+        }
+        forms.push(text);
+    }
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// A credential call's answer as an observer may see it: the string values of `keys`
@@ -232,6 +264,19 @@ mod tests {
             s.scrub(r#"{"m":"pa\"ss\\word"} raw pa"ss\word"#),
             r#"{"m":"[REDACTED]"} raw [REDACTED]"#
         );
+    }
+
+    #[test]
+    fn json_escaped_forms_are_scrubbed_too() {
+        let s = secrets(&["P@ss+w/rd"]);
+        for echoed in [
+            r#"{"m":"P@ss+w/rd"}"#,
+            r#"{"m":"P@ss+w\/rd"}"#,
+            r#"{"m":"P\u0040ss\u002bw\u002frd"}"#,
+            r#"{"m":"P\u0040ss\u002Bw\u002Frd"}"#,
+        ] {
+            assert_eq!(s.scrub(echoed), r#"{"m":"[REDACTED]"}"#, "{echoed}");
+        }
     }
 
     #[test]

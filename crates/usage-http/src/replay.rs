@@ -9,6 +9,9 @@ use serde_json::Value;
 use crate::exchange::{ExchangeOutcome, ExchangeSource, REDACTED};
 use crate::recording::{Recording, RecordingError, Tag};
 
+/// Most bytes of bodies a replay loads (a month of 10,000 companies is tens of megabytes).
+const MAX_REPLAY_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// A request's identity: vendor, call, and the canonical JSON of the request (empty for a
 /// request that carried a secret, which is matched on its call alone).
 type Key<V> = (V, String, String);
@@ -19,8 +22,39 @@ type Key<V> = (V, String, String);
 pub struct Replay<V: Tag> {
     month: String,
     vendors: Vec<V>,
-    answers: Mutex<HashMap<Key<V>, VecDeque<ExchangeOutcome>>>,
-    last: Mutex<HashMap<Key<V>, ExchangeOutcome>>,
+    answers: Mutex<HashMap<Key<V>, VecDeque<Stored>>>,
+    last: Mutex<HashMap<Key<V>, Stored>>,
+}
+
+/// A recorded answer as the replay keeps it: bodies shared between the entries that name the
+/// same file, copied out only when handed to a client.
+#[derive(Debug, Clone)]
+enum Stored {
+    Response {
+        status: u16,
+        retry_after: Option<String>,
+        body: Arc<[u8]>,
+    },
+    Failed(String),
+}
+
+impl Stored {
+    fn outcome(&self) -> ExchangeOutcome {
+        match self {
+            Stored::Response {
+                status,
+                retry_after,
+                body,
+            } => ExchangeOutcome::Response {
+                status: *status,
+                retry_after: retry_after.clone(),
+                body: body.to_vec(),
+            },
+            Stored::Failed(error) => ExchangeOutcome::Failed {
+                error: error.clone(),
+            },
+        }
+    }
 }
 
 impl<V: Tag> Replay<V> {
@@ -28,24 +62,49 @@ impl<V: Tag> Replay<V> {
     /// naming the file.
     pub fn load(dir: &Path) -> Result<Self, RecordingError> {
         let recording = Recording::<V>::open(dir)?;
-        let mut answers: HashMap<Key<V>, VecDeque<ExchangeOutcome>> = HashMap::new();
+        let mut answers: HashMap<Key<V>, VecDeque<Stored>> = HashMap::new();
         let mut vendors = Vec::new();
+        // Each file is read (and checked) once, however many entries name it.
+        let mut bodies: HashMap<&str, Arc<[u8]>> = HashMap::new();
+        let mut total: u64 = 0;
         for entry in &recording.index().exchanges {
             if !vendors.contains(&entry.vendor) {
                 vendors.push(entry.vendor);
             }
+            let body = match &entry.file {
+                Some(file) => match bodies.get(file.as_str()) {
+                    Some(body) => Arc::clone(body),
+                    None => {
+                        let body: Arc<[u8]> = recording.body(entry)?.into();
+                        total += body.len() as u64;
+                        if total > MAX_REPLAY_BYTES {
+                            return Err(RecordingError::new(
+                                dir,
+                                format!(
+                                    "its bodies add up to more than {} MiB, more than a replay \
+                                     holds; record a smaller run",
+                                    MAX_REPLAY_BYTES / (1024 * 1024)
+                                ),
+                            ));
+                        }
+                        bodies.insert(file, Arc::clone(&body));
+                        body
+                    }
+                },
+                None => Arc::from(Vec::new()),
+            };
             let outcome = match entry.status {
-                Some(status) => ExchangeOutcome::Response {
+                Some(status) => Stored::Response {
                     status,
                     retry_after: entry.retry_after.clone(),
-                    body: recording.body(entry)?,
+                    body,
                 },
-                None => ExchangeOutcome::Failed {
-                    error: entry
+                None => Stored::Failed(
+                    entry
                         .error
                         .clone()
                         .unwrap_or_else(|| "no answer was recorded".to_owned()),
-                },
+                ),
             };
             answers
                 .entry(key(entry.vendor, &entry.call, &entry.request))
@@ -89,15 +148,16 @@ impl<V: Tag> Replay<V> {
             .ok()
             .and_then(|mut all| all.get_mut(&key).and_then(VecDeque::pop_front));
         if let Some(answer) = next {
+            let outcome = answer.outcome();
             if let Ok(mut last) = self.last.lock() {
-                last.insert(key, answer.clone());
+                last.insert(key, answer);
             }
-            return answer;
+            return outcome;
         }
         self.last
             .lock()
             .ok()
-            .and_then(|last| last.get(&key).cloned())
+            .and_then(|last| last.get(&key).map(Stored::outcome))
             .unwrap_or_else(|| ExchangeOutcome::Failed {
                 error: format!("the recording has no answer to {vendor} {call} with this request"),
             })
@@ -117,8 +177,10 @@ impl<V: Tag> ExchangeSource for Tagged<V> {
     }
 }
 
-/// Requests are matched on their canonical JSON (object keys sorted); a request that carried a
-/// secret (a login) on its call alone, since what it held differs between runs.
+/// Requests are matched on their canonical JSON (object keys sorted); a request one of whose
+/// values was a secret (a login's password, a renewal's refresh token) on its call alone, since
+/// what it held differs between runs. A value that merely contains a secret somewhere (a company
+/// id that happens to contain the password) keeps the whole request as its key.
 fn key<V: Tag>(vendor: V, call: &str, request: &Value) -> Key<V> {
     let request = if holds_redacted(request) {
         String::new()
@@ -130,7 +192,7 @@ fn key<V: Tag>(vendor: V, call: &str, request: &Value) -> Key<V> {
 
 fn holds_redacted(value: &Value) -> bool {
     match value {
-        Value::String(s) => s.contains(REDACTED),
+        Value::String(s) => s == REDACTED,
         Value::Array(items) => items.iter().any(holds_redacted),
         Value::Object(map) => map.values().any(holds_redacted),
         _ => false,

@@ -36,12 +36,15 @@ pub enum Retry {
 }
 
 impl Retry {
-    /// The usual verdict on a non-2xx HTTP status: 429 is rate limited; 408, 500, 502, 503
-    /// and 504 are retried; anything else is final. `retry_after` is the server's wait.
+    /// The usual verdict on a non-2xx HTTP status: 429 is rate limited; 408 and every 5xx but
+    /// 501 and 505 are retried; anything else is final. `retry_after` is the server's wait.
     pub fn for_status(status: u16, retry_after: Option<Duration>) -> Self {
         match status {
             429 => Retry::RateLimited(retry_after),
-            408 | 500 | 502 | 503 | 504 => Retry::Backoff(retry_after),
+            // 501 and 505 say the server cannot do this at all; every other 5xx (507, a proxy's
+            // 520-524, ...) may pass.
+            501 | 505 => Retry::Never,
+            408 | 500..=599 => Retry::Backoff(retry_after),
             _ => Retry::Never,
         }
     }
@@ -130,6 +133,11 @@ impl<E> Failed<E> {
     pub fn backoff(error: E) -> Self {
         Self::new(error, Retry::Backoff(None))
     }
+
+    /// The same verdict on the error `f` makes of this one (e.g. scrubbed of secrets).
+    pub fn map<F: FnOnce(E) -> E>(self, f: F) -> Self {
+        Self::new(f(*self.error), self.retry)
+    }
 }
 
 /// A request given up: the last attempt's error, how many attempts were made, and why.
@@ -174,6 +182,7 @@ where
         .with_factor(2.0)
         .without_max_times()
         .with_jitter()
+        .with_jitter_seed(jitter_seed())
         .build();
     let mut number = 1;
     loop {
@@ -210,6 +219,15 @@ where
         }
         number += 1;
     }
+}
+
+/// A seed for the backoff jitter, different per call and per process (from the standard
+/// library's randomly keyed hasher), so that clients and calls never retry in step.
+fn jitter_seed() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0x6d73_702d_7573_6167);
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -278,10 +296,10 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(Retry::for_status(429, None), Retry::RateLimited(None));
-        for status in [408, 500, 502, 503, 504] {
+        for status in [408, 500, 502, 503, 504, 507, 520, 524, 599] {
             assert!(Retry::for_status(status, None).is_retryable(), "{status}");
         }
-        for status in [301, 400, 401, 403, 404, 405, 501] {
+        for status in [301, 400, 401, 403, 404, 405, 501, 505] {
             assert_eq!(Retry::for_status(status, None), Retry::Never, "{status}");
         }
     }

@@ -135,7 +135,11 @@ fn shown_url(raw: &str) -> String {
             let _ = url.set_password(None);
             url.to_string()
         }
-        _ => raw.escape_debug().to_string(),
+        // Not even a URL: still never show what stands before an `@`.
+        _ => match raw.rsplit_once('@') {
+            Some((_, host)) => format!("…@{}", host.escape_debug()),
+            None => raw.escape_debug().to_string(),
+        },
     }
 }
 
@@ -174,9 +178,10 @@ pub trait TransportSettings: Sized {
         self
     }
 
-    /// Largest answer read, in bytes (default 64 MiB); a larger one fails that request.
+    /// Largest answer read, in bytes (default and most: 64 MiB); a larger one fails that
+    /// request.
     fn body_limit(mut self, bytes: usize) -> Self {
-        self.transport_mut().body_limit = bytes;
+        self.transport_mut().body_limit = bytes.min(MAX_BODY_BYTES);
         self
     }
 

@@ -45,8 +45,9 @@ pub enum Auth<'a> {
     Basic(&'a SecretString),
 }
 
-/// One request, as a vendor client describes it.
-#[derive(Debug, Clone, Copy)]
+/// One request, as a vendor client describes it. `Debug` shows no body (a login's holds the
+/// password).
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// The call's name in exchanges, errors and logs (`Company/Children`,
     /// `licensing.getMonthlyUsage`).
@@ -70,8 +71,8 @@ pub struct HttpRequest<'a> {
 }
 
 /// An HTTP answer, whole, every known secret already replaced in its body (except the answer of
-/// a credential call).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// a credential call). `Debug` shows the body's length only (a login's answer holds tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
@@ -79,6 +80,28 @@ pub struct HttpResponse {
     pub retry_after: Option<Duration>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("call", &self.call)
+            .field("url", &self.url)
+            .field("method", &self.method)
+            .field("body_bytes", &self.body.len())
+            .field("credential_call", &!self.answer_secret_keys.is_empty())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl HttpResponse {

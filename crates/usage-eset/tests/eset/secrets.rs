@@ -299,3 +299,28 @@ async fn secrets_echoed_back_by_the_server_are_scrubbed_everywhere() {
         );
     }
 }
+
+/// A token answer that does not decode is never quoted, not even through the JSON path of the
+/// failure: its keys and values may be the very tokens being issued.
+#[tokio::test]
+async fn a_token_answer_that_does_not_decode_is_never_quoted() {
+    const NEW_SECRET: &str = "NEW-REFRESH-SECRET-7f3a";
+    for body in [
+        format!(r#"{{"{NEW_SECRET}": [1, }}"#),
+        format!(r#"{{"accessToken": 42, "refreshToken": "{NEW_SECRET}"}}"#),
+        format!(r#"{{"accessToken": "{NEW_SECRET}", "refreshToken": "#),
+    ] {
+        let server = wiremock::MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/Token/Get"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+            .mount(&server)
+            .await;
+        let client = client(&server).max_attempts(2).build().unwrap();
+        let error = client.current_user().await.unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(matches!(error, EsetError::Decode { .. }), "{body}: {text}");
+        assert!(!text.contains(NEW_SECRET), "{body}: {text}");
+        assert!(!text.contains(PASSWORD), "{body}: {text}");
+    }
+}
