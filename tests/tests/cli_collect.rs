@@ -257,3 +257,96 @@ fn schema_prints_the_committed_record_schema() {
     .unwrap();
     assert_eq!(result.stdout, committed);
 }
+
+/// ESET: a usage-report page that fails for good never lets the run exit 0; every company the
+/// tree names is still accounted for (the page's own failure included). With `--company`, ids
+/// match without regard to case and a failing company never takes a healthy one with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_eset_page_is_a_failure_and_selected_companies_fail_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let all = [
+        "collect", "--month", MONTH, "--format", "json", "--vendor", "eset",
+    ];
+    let clean = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let baseline = json(&run_async(home.path(), &all, &sandbox_env(&clean)).await);
+    // Companies with records, in the order the report pages them: the victim on the last
+    // page (the first page read fine), a healthy one on the first.
+    let billed: BTreeSet<String> = records(&baseline)
+        .iter()
+        .map(|r| r["company_id"].as_str().unwrap().to_string())
+        .collect();
+    let in_report_order: Vec<String> = clean
+        .dataset()
+        .eset_companies()
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|id| billed.contains(id))
+        .collect();
+    clean.shutdown().await;
+    let (victim, healthy) = (
+        in_report_order.last().unwrap().clone(),
+        in_report_order[0].clone(),
+    );
+
+    let broken = Sandbox::start(SandboxConfig {
+        fail_company: Some(victim.clone()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let env = sandbox_env(&broken);
+    let whole = run_async(home.path(), &all, &env).await;
+    let upper = healthy.to_uppercase();
+    let selected: Vec<&str> = vec![
+        "collect",
+        "--month",
+        MONTH,
+        "--format",
+        "json",
+        "--vendor",
+        "eset",
+        "--company",
+        &victim,
+        "--company",
+        &upper,
+    ];
+    let picked = run_async(home.path(), &selected, &env).await;
+    broken.shutdown().await;
+
+    // The whole run: the lost page is a failure of its own, nothing is dropped, exit 3.
+    assert_eq!(whole.code, 3, "stderr: {}", whole.stderr);
+    let doc = json(&whole);
+    let failures = doc["failures"].as_array().unwrap();
+    assert!(
+        failures.iter().any(|f| f["company_id"].is_null()
+            && f["message"].as_str().unwrap().contains("usage report")),
+        "{failures:?}"
+    );
+    let failed: BTreeSet<&str> = failures
+        .iter()
+        .filter_map(|f| f["company_id"].as_str())
+        .collect();
+    assert!(failed.contains(victim.as_str()), "{failed:?}");
+    assert_eq!(companies(&doc), companies(&baseline));
+
+    // Two selected companies, one failing: the other is collected whole, under its own id.
+    assert_eq!(picked.code, 3, "stderr: {}", picked.stderr);
+    let doc = json(&picked);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["company_id"], victim.as_str());
+    // The same records, but for the report they came from (SelectedCompanies, not All).
+    let of = |d: &Value, id: &str| -> Vec<Value> {
+        records(d)
+            .into_iter()
+            .filter(|r| r["company_id"] == id)
+            .map(|mut r| {
+                r.as_object_mut().unwrap().remove("source");
+                r
+            })
+            .collect()
+    };
+    assert!(!of(&doc, &healthy).is_empty());
+    assert_eq!(of(&doc, &healthy), of(&baseline, &healthy));
+    assert_eq!(records(&doc).len(), of(&doc, &healthy).len());
+}

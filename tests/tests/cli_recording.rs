@@ -235,6 +235,36 @@ async fn a_damaged_recording_is_one_line_naming_the_file() {
         assert!(result.stdout.is_empty());
     };
 
+    // Another month than the one recorded: refused at once, naming the recorded one.
+    let other_month = run(
+        home.path(),
+        &[
+            "collect",
+            "--format",
+            "json",
+            "--month",
+            "2026-09",
+            "--replay",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    one_line(&other_month, "this recording holds 2026-10");
+    let same_month = run(
+        home.path(),
+        &[
+            "collect",
+            "--format",
+            "json",
+            "--month",
+            MONTH,
+            "--replay",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(same_month.code, 0, "{}", same_month.stderr);
+
     // A corrupt body.
     let victim = &bodies[3];
     let name = victim.file_name().unwrap().to_str().unwrap().to_string();
@@ -390,7 +420,8 @@ async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
             );
             assert!(
                 result.stderr.contains(&format!("entry {seq} "))
-                    || result.stderr.contains("link.json"),
+                    || result.stderr.contains("link.json")
+                    || result.stderr.contains("pipe.json"),
                 "{what}: the entry is not named: {}",
                 result.stderr
             );

@@ -10,6 +10,8 @@ mod companies;
 mod config;
 mod drift;
 mod error;
+mod eset_usage;
+mod gz_usage;
 mod logging;
 mod output;
 mod progress;

@@ -22,7 +22,7 @@ use crate::collect::{self, Collection, Request, VendorResult};
 use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
-use crate::{companies, drift, logging, output, sandbox};
+use crate::{companies, drift, eset_usage, gz_usage, logging, output, sandbox};
 
 /// Runs `msp-usage` with the process's arguments and returns its exit status.
 pub fn main() -> ExitCode {
@@ -312,6 +312,20 @@ async fn collect_command(
         .replay
         .as_ref()
         .and_then(|r| r.month().parse::<Month>().ok());
+    // A recording answers only the month it was made for: asking it for another would make
+    // every request miss (and be retried) and end with nothing. Refused before anything runs.
+    if let (Some(dir), Some(asked), Some(replay)) = (&args.replay, args.month, &hooks.replay)
+        && recorded_month != Some(asked)
+    {
+        return Err(CliError::Recording {
+            path: dir.display().to_string(),
+            reason: format!(
+                "this recording holds {}, not {asked}; drop --month or give --month {}",
+                replay.month(),
+                replay.month()
+            ),
+        });
+    }
     let month = args
         .month
         .or(recorded_month)
@@ -336,7 +350,7 @@ async fn collect_command(
         match &clients.eset {
             Some(client) => Some((
                 Vendor::Eset,
-                collect::eset(client, &request, &eset_bar).await,
+                eset_usage::collect(client, &request, &eset_bar).await,
             )),
             None => None,
         }
@@ -345,7 +359,7 @@ async fn collect_command(
         match &clients.gravityzone {
             Some(client) => Some((
                 Vendor::Bitdefender,
-                collect::gravityzone(client, &request, &gz_bar).await,
+                gz_usage::collect(client, &request, &gz_bar).await,
             )),
             None => None,
         }

@@ -43,8 +43,9 @@ pub struct SandboxConfig {
     /// can always log in, and the faults land on the calls it has to retry.
     pub fault_token_requests: bool,
     /// A company id (of either vendor) whose usage calls always fail with HTTP 500: GravityZone
-    /// licensing calls naming it, ESET Monthly/Daily reports of it and SelectedCompanies reports
-    /// that include it. AllCompanies reports and company listings are unaffected. Default none.
+    /// licensing calls naming it, ESET Monthly/Daily reports of it, SelectedCompanies reports
+    /// that include it, and the AllCompanies page that holds it (one bad row takes its page
+    /// down). Company listings are unaffected. Default none.
     pub fail_company: Option<String>,
     /// How long a [`FaultKind::SlowResponse`] takes; meant to exceed the client's timeout.
     /// Default 35 s (clients default to 30 s).

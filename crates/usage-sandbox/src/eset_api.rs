@@ -628,10 +628,13 @@ fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
         drift: state.config.drift,
     };
     let total_count = companies.len();
-    let page = companies
+    let page: Vec<&EsetCompany> = companies.into_iter().skip(skip).take(take).collect();
+    // A failing company takes its whole page down, as one bad row does on a real server.
+    if page.iter().any(|c| fails(&c.id)) {
+        return internal_error();
+    }
+    let page = page
         .into_iter()
-        .skip(skip)
-        .take(take)
         .map(|company| report_company(dataset, company, &query))
         .collect();
     Reply::json(

@@ -120,8 +120,37 @@ async fn debug_of_client_and_of_every_error_variant_hides_secrets() {
     assert_no_secrets(&format!("{builder:?}"), &tokens);
 }
 
-/// Collects every tracing event and span field, at every level.
-struct Capture(Arc<Mutex<String>>);
+thread_local! {
+    /// Where the events of this thread go, while a test captures them.
+    static SINK: std::cell::RefCell<Option<Arc<Mutex<String>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Collects every tracing event and span field, at every level, of the threads that asked
+/// (see [`capture`]). It is the global subscriber, enabled for everything: a per-thread
+/// subscriber would race with tracing's global cache of which call sites are enabled (another
+/// test thread may register a call site first, with no subscriber), and miss events.
+struct Capture;
+
+/// Captures this thread's tracing events into the returned buffer until the test ends.
+fn capture() -> Arc<Mutex<String>> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Capture);
+    });
+    let log = Arc::new(Mutex::new(String::new()));
+    SINK.with(|sink| *sink.borrow_mut() = Some(Arc::clone(&log)));
+    log
+}
+
+/// Runs `write` on this thread's capture buffer, if it has one.
+fn with_sink(write: impl FnOnce(&mut String)) {
+    SINK.with(|sink| {
+        if let Some(log) = &*sink.borrow() {
+            write(&mut log.lock().unwrap());
+        }
+    });
+}
 
 struct Fields<'a>(&'a mut String);
 
@@ -136,25 +165,24 @@ impl tracing::Subscriber for Capture {
         true
     }
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut text = self.0.lock().unwrap();
-        span.record(&mut Fields(&mut text));
+        with_sink(|text| span.record(&mut Fields(text)));
         tracing::span::Id::from_u64(1)
     }
     fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut text = self.0.lock().unwrap();
-        values.record(&mut Fields(&mut text));
+        with_sink(|text| values.record(&mut Fields(text)));
     }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
-        let mut text = self.0.lock().unwrap();
-        let _ = write!(
-            text,
-            "[{} {}] ",
-            event.metadata().level(),
-            event.metadata().target()
-        );
-        event.record(&mut Fields(&mut text));
-        text.push('\n');
+        with_sink(|text| {
+            let _ = write!(
+                text,
+                "[{} {}] ",
+                event.metadata().level(),
+                event.metadata().target()
+            );
+            event.record(&mut Fields(text));
+            text.push('\n');
+        });
     }
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
@@ -162,8 +190,7 @@ impl tracing::Subscriber for Capture {
 
 #[tokio::test(start_paused = true)]
 async fn logs_at_every_level_hold_no_secret() {
-    let log = Arc::new(Mutex::new(String::new()));
-    let _guard = tracing::subscriber::set_default(Capture(Arc::clone(&log)));
+    let log = capture();
 
     let (server, tokens) = server(60).await;
     mount_user_current(&server, &tokens).await;

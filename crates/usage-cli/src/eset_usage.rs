@@ -1,0 +1,209 @@
+//! ESET's part of `collect`: the company tree, then the usage report, every company of the tree
+//! ending in the records, the failures or the companies without license rows.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use futures::{StreamExt, pin_mut};
+use indicatif::ProgressBar;
+use usage_core::{EsetReportKind, Period, Vendor, normalize_eset_company};
+use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
+
+use crate::collect::{Failure, Request, VendorResult, WithoutLicense};
+
+/// ESET SelectedCompanies takes this many company ids per report.
+const ESET_IDS_PER_REPORT: usize = 100;
+
+fn eset_kind(kind: EsetReportKind) -> ReportKind {
+    match kind {
+        EsetReportKind::Categories => ReportKind::Categories,
+        EsetReportKind::Products => ReportKind::Products,
+    }
+}
+
+/// ESET: walk the company tree (for parents and completeness), then fetch the bulk report,
+/// 100 companies a call, and normalize page by page.
+pub(crate) async fn collect(
+    client: &EsetClient,
+    request: &Request,
+    bar: &ProgressBar,
+) -> VendorResult {
+    let mut out = VendorResult::default();
+    let fatal = |e: &dyn std::fmt::Display| Some(format!("ESET: {e}"));
+    let root = match client.own_company_id().await {
+        Ok(root) => root,
+        Err(e) => {
+            out.fatal = fatal(&e);
+            return out;
+        }
+    };
+    let tree = match client.company_tree(&root).await {
+        Ok(tree) => tree,
+        Err(e) => {
+            out.fatal = fatal(&e);
+            return out;
+        }
+    };
+    let mut parents: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    parents.insert(root.clone(), (None, None));
+    for company in &tree {
+        parents.insert(
+            company.id.clone(),
+            (company.name.clone(), company.parent_id.clone()),
+        );
+    }
+    out.known_ids = parents.keys().cloned().collect();
+
+    let wanted: Vec<String> = if request.companies.is_empty() {
+        tree.iter().map(|c| c.id.clone()).collect()
+    } else {
+        // `--company` ids as the tree spells them (ids are matched without regard to case).
+        parents
+            .keys()
+            .filter(|id| request.wants(id))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    if !request.companies.is_empty() && wanted.is_empty() {
+        return out;
+    }
+    bar.set_length(wanted.len() as u64);
+
+    let period = match DateRange::month(request.month.year(), request.month.month()) {
+        Ok(p) => p,
+        Err(e) => {
+            out.fatal = fatal(&e);
+            return out;
+        }
+    };
+    let mut scopes: VecDeque<ReportScope> = if request.companies.is_empty() {
+        VecDeque::from([ReportScope::AllCompanies])
+    } else {
+        wanted
+            .chunks(ESET_IDS_PER_REPORT)
+            .map(|ids| ReportScope::SelectedCompanies(ids.to_vec()))
+            .collect()
+    };
+
+    let core_period = Period::from(request.month);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut report_error: Option<String> = None;
+    while let Some(scope) = scopes.pop_front() {
+        let pages = client.usage_report_pages(UsageReportRequest::new(
+            scope.clone(),
+            eset_kind(request.eset_report),
+            period,
+        ));
+        pin_mut!(pages);
+        let mut first = true;
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                // One failing company must not take the others of a selected report with it:
+                // a report of several that fails before its first page is asked again for each.
+                Err(_)
+                    if first
+                        && matches!(&scope, ReportScope::SelectedCompanies(ids) if ids.len() > 1) =>
+                {
+                    if let ReportScope::SelectedCompanies(ids) = scope {
+                        scopes.extend(
+                            ids.into_iter()
+                                .map(|id| ReportScope::SelectedCompanies(vec![id])),
+                        );
+                    }
+                    break;
+                }
+                Ok(page) => page,
+                Err(e) => {
+                    // A lost page is itself a failure, so the run never exits 0 without it,
+                    // even when the companies it held are unknown.
+                    out.failures.push(Failure {
+                        vendor: Vendor::Eset,
+                        company_id: match &scope {
+                            ReportScope::SelectedCompanies(ids) if ids.len() == 1 => {
+                                ids.first().cloned()
+                            }
+                            _ => None,
+                        },
+                        company_name: None,
+                        message: format!("ESET usage report could not be read: {e}"),
+                    });
+                    report_error = Some(e.to_string());
+                    break;
+                }
+            };
+            first = false;
+            for company in &page.response.companies {
+                if !seen.insert(company.company_id.clone()) {
+                    continue;
+                }
+                let (tree_name, parent) = parents
+                    .get(&company.company_id)
+                    .cloned()
+                    .unwrap_or((None, None));
+                match normalize_eset_company(
+                    company,
+                    request.eset_report,
+                    core_period,
+                    &page.endpoint,
+                    parent.as_deref(),
+                ) {
+                    // The report lists the company with no license rows: it used nothing
+                    // this month. It is accounted for, not dropped.
+                    Ok(records) if records.is_empty() => {
+                        out.without_monthly_license.push(WithoutLicense {
+                            vendor: Vendor::Eset,
+                            company_id: company.company_id.clone(),
+                            company_name: company.company_name.clone().or(tree_name),
+                            parent_company_id: parent,
+                        })
+                    }
+                    Ok(records) => out.records.extend(records),
+                    Err(e) => out.failures.push(Failure {
+                        vendor: Vendor::Eset,
+                        company_id: Some(company.company_id.clone()),
+                        company_name: company.company_name.clone().or(tree_name),
+                        message: format!("ESET answered usage that cannot be billed: {e}"),
+                    }),
+                }
+                bar.inc(1);
+            }
+        }
+    }
+
+    if seen.is_empty()
+        && !wanted.is_empty()
+        && request.companies.is_empty()
+        && let Some(e) = report_error
+    {
+        out.failures.clear();
+        out.fatal = Some(format!("ESET: {e}"));
+        return out;
+    }
+    let failed: HashSet<String> = out
+        .failures
+        .iter()
+        .filter_map(|f| f.company_id.clone())
+        .collect();
+    for id in wanted
+        .iter()
+        .filter(|id| !seen.contains(*id) && !failed.contains(*id))
+    {
+        let name = parents.get(id).and_then(|(name, _)| name.clone());
+        let message = match &report_error {
+            Some(e) => format!("ESET usage report stopped before this company: {e}"),
+            None => format!(
+                "company is in the ESET company tree but absent from the usage report for {}; check it in ESET MSP Administrator and run again",
+                request.month
+            ),
+        };
+        out.failures.push(Failure {
+            vendor: Vendor::Eset,
+            company_id: Some(id.clone()),
+            company_name: name,
+            message,
+        });
+    }
+    bar.finish();
+    out
+}
