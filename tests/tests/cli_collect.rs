@@ -39,11 +39,11 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
         .collect();
     assert_eq!(vendors, BTreeSet::from(["bitdefender", "eset"]));
 
-    // Every company of the sandbox is accounted for: in the records or listed without usage.
+    // Every company of the sandbox is accounted for: in the records or listed without usage
+    // (the ESET API user's own company included: it has no usage of its own).
     let dataset = usage_sandbox::Dataset::new(SandboxConfig::default().seed);
-    let expected_companies: BTreeSet<(String, String)> = dataset
-        .eset_companies()
-        .iter()
+    let expected_companies: BTreeSet<(String, String)> = std::iter::once(dataset.eset_root())
+        .chain(dataset.eset_companies())
         .map(|c| ("eset".to_string(), c.id.clone()))
         .chain(
             dataset
@@ -52,7 +52,11 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
                 .map(|c| ("bitdefender".to_string(), c.id.clone())),
         )
         .collect();
-    assert_eq!(expected_companies.len(), 210);
+    assert_eq!(expected_companies.len(), 211);
+    assert_eq!(
+        doc["without_usage"][0]["company_id"],
+        dataset.eset_root().id.as_str()
+    );
     assert_eq!(companies(&doc), expected_companies);
 
     let second = run(home.path(), &args("json"), &[]);

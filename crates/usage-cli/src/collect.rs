@@ -36,6 +36,23 @@ pub(crate) struct WithoutLicense {
     pub(crate) parent_company_id: Option<String>,
 }
 
+/// A company the vendor names but that reports no usage of its own, and that is not an error
+/// (SPEC section 5): an ESET reseller-type company absent from the usage report, a GravityZone
+/// answer without a single counter. It has no records and is listed, not dropped.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct WithoutUsage {
+    /// The vendor.
+    pub(crate) vendor: Vendor,
+    /// The company.
+    pub(crate) company_id: String,
+    /// Its name, when known.
+    pub(crate) company_name: Option<String>,
+    /// The company above it, when known.
+    pub(crate) parent_company_id: Option<String>,
+    /// Why it has no usage.
+    pub(crate) reason: String,
+}
+
 /// What `collect` is asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
@@ -66,7 +83,9 @@ pub(crate) struct VendorResult {
     pub(crate) failures: Vec<Failure>,
     /// Companies without a monthly license (or, for ESET, without license rows).
     pub(crate) without_monthly_license: Vec<WithoutLicense>,
-    /// Company ids found in the vendor's tree (to report `--company` ids found nowhere).
+    /// Companies that report no usage of their own, not as an error.
+    pub(crate) without_usage: Vec<WithoutUsage>,
+    /// Company ids the vendor named (its tree, its reports): each must end in one of the lists.
     pub(crate) known_ids: HashSet<String>,
     /// Set when the vendor gave nothing usable at all (e.g. bad credentials).
     pub(crate) fatal: Option<String>,
@@ -83,6 +102,8 @@ pub(crate) struct Collection {
     pub(crate) failures: Vec<Failure>,
     /// GravityZone companies without a monthly license.
     pub(crate) without_monthly_license: Vec<WithoutLicense>,
+    /// Companies that report no usage of their own, not as an error.
+    pub(crate) without_usage: Vec<WithoutUsage>,
 }
 
 impl Collection {
@@ -116,10 +137,15 @@ impl Collection {
                 });
             }
         }
-        for (vendor, result) in results {
+        let mut without_usage = Vec::new();
+        for (vendor, mut result) in results {
+            if result.fatal.is_none() {
+                account_for_every_company(vendor, request, &mut result);
+            }
             records.extend(result.records);
             failures.extend(result.failures);
             without_monthly_license.extend(result.without_monthly_license);
+            without_usage.extend(result.without_usage);
             if let Some(message) = result.fatal {
                 failures.push(Failure {
                     vendor,
@@ -133,12 +159,56 @@ impl Collection {
         failures.sort();
         failures.dedup();
         without_monthly_license.sort();
+        without_usage.sort();
         Collection {
             month: request.month,
             records,
             failures,
             without_monthly_license,
+            without_usage,
         }
+    }
+}
+
+/// The run's own proof of SPEC section 5: every company the vendor named (and the run wanted)
+/// is in the records, the failures, or one of the two lists; one that is in none becomes a
+/// failure here, so the run can never exit 0 without it.
+fn account_for_every_company(vendor: Vendor, request: &Request, result: &mut VendorResult) {
+    let mut accounted: HashSet<&str> = HashSet::new();
+    accounted.extend(result.records.iter().map(|r| &*r.company_id));
+    accounted.extend(
+        result
+            .failures
+            .iter()
+            .filter_map(|f| f.company_id.as_deref()),
+    );
+    accounted.extend(
+        result
+            .without_monthly_license
+            .iter()
+            .map(|m| m.company_id.as_str()),
+    );
+    accounted.extend(result.without_usage.iter().map(|m| m.company_id.as_str()));
+    let mut lost: Vec<String> = result
+        .known_ids
+        .iter()
+        .filter(|id| request.wants(id) && !accounted.contains(id.as_str()))
+        .cloned()
+        .collect();
+    lost.sort();
+    for id in lost {
+        tracing::error!(vendor = vendor_label(vendor), company = %id, "company accounted for nowhere");
+        result.failures.push(Failure {
+            vendor,
+            company_id: Some(id),
+            company_name: None,
+            message: format!(
+                "{} named this company but the run found neither usage, nor a failure, nor a \
+                 reason for none; it is listed here so that nothing is billed without it \
+                 (please report this)",
+                vendor_label(vendor)
+            ),
+        });
     }
 }
 
@@ -147,5 +217,56 @@ pub(crate) fn vendor_label(vendor: Vendor) -> &'static str {
     match vendor {
         Vendor::Eset => "ESET",
         Vendor::Bitdefender => "GravityZone",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        Request {
+            month: "2026-10"
+                .parse()
+                .unwrap_or_else(|_| Month::last_closed(chrono::NaiveDate::MIN)),
+            companies: BTreeSet::new(),
+            eset_report: EsetReportKind::Categories,
+            product_types: false,
+        }
+    }
+
+    /// A company the vendor named that no list holds becomes a failure, so the run cannot exit
+    /// 0 without it; companies that are in a list are left alone.
+    #[test]
+    fn a_company_in_no_list_becomes_a_failure() {
+        let result = VendorResult {
+            without_usage: vec![WithoutUsage {
+                vendor: Vendor::Eset,
+                company_id: "quiet".to_owned(),
+                company_name: None,
+                parent_company_id: None,
+                reason: "reseller".to_owned(),
+            }],
+            known_ids: ["quiet", "lost"].into_iter().map(str::to_owned).collect(),
+            ..VendorResult::default()
+        };
+        let collection = Collection::merge(&request(), vec![(Vendor::Eset, result)]);
+        let failed: Vec<Option<&str>> = collection
+            .failures
+            .iter()
+            .map(|f| f.company_id.as_deref())
+            .collect();
+        assert_eq!(failed, vec![Some("lost")]);
+        assert_eq!(collection.without_usage.len(), 1);
+    }
+
+    /// `--company` ids match without regard to case.
+    #[test]
+    fn wanted_companies_ignore_case() {
+        let mut request = request();
+        assert!(request.wants("anything"));
+        request.companies.insert("ABC-1".to_owned());
+        assert!(request.wants("abc-1"));
+        assert!(!request.wants("abc-2"));
     }
 }

@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 use usage_core::{EsetReportKind, Period, Vendor, normalize_eset_company};
 use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
 
-use crate::collect::{Failure, Request, VendorResult, WithoutLicense};
+use crate::collect::{Failure, Request, VendorResult, WithoutLicense, WithoutUsage};
 
 /// ESET SelectedCompanies takes this many company ids per report.
 const ESET_IDS_PER_REPORT: usize = 100;
@@ -52,6 +52,12 @@ pub(crate) async fn collect(
         );
     }
     out.known_ids = parents.keys().cloned().collect();
+    // Reseller-type companies (1001-1006, e.g. a Managed MSP) may have no usage of their own.
+    let resellers: HashSet<&str> = tree
+        .iter()
+        .filter(|c| c.entity_type.is_some_and(|t| (1001..=1006).contains(&t)))
+        .map(|c| c.id.as_str())
+        .collect();
 
     let wanted: Vec<String> = if request.companies.is_empty() {
         tree.iter().map(|c| c.id.clone()).collect()
@@ -185,8 +191,39 @@ pub(crate) async fn collect(
         .iter()
         .filter_map(|f| f.company_id.clone())
         .collect();
-    for id in wanted
-        .iter()
+    // The API user's own company, and reseller-type companies, that the report does not list
+    // have no usage of their own: that is not an error (unless the report broke off).
+    let accountable: Vec<&str> = std::iter::once(root.as_str())
+        .filter(|id| request.wants(id) && !wanted.iter().any(|w| w == id))
+        .chain(wanted.iter().map(String::as_str))
+        .collect();
+    if report_error.is_none() {
+        let quiet: Vec<&str> = accountable
+            .iter()
+            .copied()
+            .filter(|id| *id == root || resellers.contains(id))
+            .filter(|id| !seen.contains(*id) && !failed.contains(*id))
+            .collect();
+        for id in quiet {
+            let (name, parent) = parents.get(id).cloned().unwrap_or((None, None));
+            seen.insert(id.to_owned());
+            out.without_usage.push(WithoutUsage {
+                vendor: Vendor::Eset,
+                company_id: id.to_owned(),
+                company_name: name,
+                parent_company_id: parent,
+                reason: if id == root {
+                    "the API user's own company, absent from the usage report: no usage of its own"
+                        .to_owned()
+                } else {
+                    "a reseller-type company absent from the usage report: no usage of its own"
+                        .to_owned()
+                },
+            });
+        }
+    }
+    for id in accountable
+        .into_iter()
         .filter(|id| !seen.contains(*id) && !failed.contains(*id))
     {
         let name = parents.get(id).and_then(|(name, _)| name.clone());
@@ -199,7 +236,7 @@ pub(crate) async fn collect(
         };
         out.failures.push(Failure {
             vendor: Vendor::Eset,
-            company_id: Some(id.clone()),
+            company_id: Some(id.to_owned()),
             company_name: name,
             message,
         });

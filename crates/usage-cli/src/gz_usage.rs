@@ -10,7 +10,7 @@ use usage_core::{
 };
 use usage_models::bitdefender::GetMonthlyUsageResult;
 
-use crate::collect::{Failure, Request, VendorResult, WithoutLicense};
+use crate::collect::{Failure, Request, VendorResult, WithoutLicense, WithoutUsage};
 
 /// GravityZone usage calls kept in flight; the client's limiter does the pacing, this only keeps
 /// it saturated while the tree walk goes on.
@@ -20,6 +20,7 @@ const GRAVITYZONE_IN_FLIGHT: usize = 16;
 enum GzOutcome {
     Records(Vec<UsageRecord>),
     WithoutLicense(WithoutLicense),
+    WithoutUsage(WithoutUsage),
     Failed(Failure),
 }
 
@@ -106,6 +107,7 @@ pub(crate) async fn collect(
             match outcome {
                 GzOutcome::Records(records) => out.records.extend(records),
                 GzOutcome::WithoutLicense(mark) => out.without_monthly_license.push(mark),
+                GzOutcome::WithoutUsage(mark) => out.without_usage.push(mark),
                 GzOutcome::Failed(failure) => out.failures.push(failure),
             }
         }
@@ -149,6 +151,19 @@ async fn gz_company(
                 Err(e) => return failed("licensing.getMonthlyUsage failed", &e),
             };
         match normalize_gz_monthly(&result, &reference, period) {
+            // An object without a single counter (`{}`, or every counter null): the company is
+            // named but reports nothing; listed, never dropped, never invented zeros.
+            Ok(GzMonthly::Records(records)) if records.is_empty() => {
+                GzOutcome::WithoutUsage(WithoutUsage {
+                    vendor: Vendor::Bitdefender,
+                    company_id: company.id.clone(),
+                    company_name: company.name.clone(),
+                    parent_company_id: company.parent_id.clone(),
+                    reason: "GravityZone answered no usage counter for this month (an empty \
+                             object, or every counter null)"
+                        .to_string(),
+                })
+            }
             Ok(GzMonthly::Records(records)) => GzOutcome::Records(records),
             Ok(GzMonthly::WithoutMonthlyLicense) => GzOutcome::WithoutLicense(WithoutLicense {
                 vendor: Vendor::Bitdefender,

@@ -30,6 +30,7 @@ pub(crate) fn write(
                 "records": shown,
                 "failures": collection.failures,
                 "without_monthly_license": collection.without_monthly_license,
+                "without_usage": collection.without_usage,
             });
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
@@ -173,6 +174,23 @@ fn write_table(
                 vendor_label(mark.vendor),
                 mark.company_id,
                 mark.company_name.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    if !collection.without_usage.is_empty() {
+        writeln!(
+            out,
+            "\nWithout usage of their own ({}):",
+            collection.without_usage.len()
+        )?;
+        for mark in &collection.without_usage {
+            writeln!(
+                out,
+                "  {} {} {}: {}",
+                vendor_label(mark.vendor),
+                mark.company_id,
+                mark.company_name.as_deref().unwrap_or(""),
+                mark.reason
             )?;
         }
     }

@@ -66,6 +66,25 @@ pub enum CoreError {
         found: &'static str,
     },
 
+    /// An ESET company states usage (`totalUsage` or `totalSeats` above 0) but has no rows
+    /// under the report's key: the rows may be under a key the schema does not name.
+    #[error(
+        "ESET company `{company_id}` states a total usage of {total_usage} but has no `{expected}` \
+         rows{}; the ESET API may have changed: run `msp-usage collect --record DIR` and \
+         `msp-usage drift DIR`, and report it",
+        if keys.is_empty() { String::new() } else { format!(" (arrays found under: {})", keys.join(", ")) }
+    )]
+    EsetRowsMissing {
+        /// The company.
+        company_id: String,
+        /// The key the report kind reads.
+        expected: &'static str,
+        /// The company's `totalUsage` (0 when only `totalSeats` was above 0).
+        total_usage: u64,
+        /// Keys of the company object that hold arrays the schema does not name.
+        keys: Vec<String>,
+    },
+
     /// An ESET Daily report's `usagePerDays` does not add up to the row's `seatDays`,
     /// or one of its days carries no usage.
     #[error(

@@ -11,6 +11,9 @@
 //!   checked, not copied: its days must add up to `seatDays`, and every day must carry a usage.
 //! - The company totals `totalUsage` / `totalSeats` are sums of the rows and give no records.
 //! - Two rows with the same code (e.g. a full and a trial license of one product) are both kept.
+//! - A company whose `totalUsage` or `totalSeats` is above 0 but that has no rows under the
+//!   report's key is an error naming the arrays it does carry (an array under a key the schema
+//!   does not name), never a company without usage.
 
 use std::sync::{Arc, LazyLock};
 
@@ -66,6 +69,23 @@ pub fn normalize_eset_company(
             company_id: company.company_id.clone(),
             expected: kind.rows_key(),
             found: found.rows_key(),
+        });
+    }
+
+    if rows.is_empty() && (company.total_usage > Some(0) || company.total_seats > Some(0)) {
+        // Usage is stated but its rows are nowhere the schema looks: never a silent zero.
+        let mut keys: Vec<String> = company
+            .extra
+            .iter()
+            .filter(|(_, value)| value.is_array())
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.sort();
+        return Err(CoreError::EsetRowsMissing {
+            company_id: company.company_id.clone(),
+            expected: kind.rows_key(),
+            total_usage: company.total_usage.unwrap_or(0),
+            keys,
         });
     }
 

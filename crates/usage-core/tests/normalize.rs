@@ -138,6 +138,33 @@ fn eset_products_reports_read_products() {
     );
 }
 
+/// Usage stated, but its rows under a key the schema does not name: an error that names the
+/// key, never a company without usage. No total, or a total of 0, with no rows is no usage.
+#[test]
+fn eset_rows_under_an_unknown_key_are_an_error_not_a_zero() {
+    let company = json!({
+        "companyId": "c-9",
+        "companyName": "Hôtel du Lac",
+        "categoryUsages": [{"code": "ENDPOINT", "seatDays": 31, "seats": 1}],
+        "totalUsage": 31
+    });
+    let err = eset(company, EsetReportKind::Categories).unwrap_err();
+    assert!(
+        matches!(&err, CoreError::EsetRowsMissing { total_usage: 31, keys, .. } if keys == &["categoryUsages"]),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("categoryUsages"), "{err}");
+    let seats_only = json!({"companyId": "c-8", "totalSeats": 2, "rows": []});
+    assert!(eset(seats_only, EsetReportKind::Categories).is_err());
+    for quiet in [
+        json!({"companyId": "c-7", "totalUsage": 0}),
+        json!({"companyId": "c-6"}),
+        json!({"companyId": "c-5", "categories": [], "totalUsage": 0, "totalSeats": 0}),
+    ] {
+        assert_eq!(eset(quiet, EsetReportKind::Categories).unwrap(), Vec::new());
+    }
+}
+
 #[test]
 fn eset_license_types() {
     for (value, expected) in [

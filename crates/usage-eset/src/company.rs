@@ -111,7 +111,7 @@ impl EsetClient {
                     .into_iter()
                     .filter(|c| pager.first_sighting(&c.public_id)),
             );
-            pager.record(len, children.len() - before, total);
+            pager.record(len, children.len() - before, total)?;
         }
         Ok(children)
     }

@@ -121,6 +121,22 @@ pub enum EsetError {
         wait: Duration,
     },
 
+    /// Pages kept coming back full far past any total ESET announced: the walk was stopped
+    /// rather than run forever, and its result is incomplete.
+    #[error(
+        "ESET kept answering {call} with full pages ({pages} pages, {companies} companies so far, \
+         far past the total it announced); the listing was stopped and is incomplete; try again \
+         later or report it to ESET"
+    )]
+    EndlessPaging {
+        /// The call.
+        call: String,
+        /// Pages read.
+        pages: u64,
+        /// Distinct companies seen.
+        companies: u64,
+    },
+
     /// The client's settings cannot work (a zero timeout, attempts out of range); nothing was
     /// sent.
     #[error("invalid ESET client settings: {0}")]
@@ -195,7 +211,8 @@ impl EsetError {
             | EsetError::Timeout { call, .. }
             | EsetError::Transport { call, .. }
             | EsetError::TooLarge { call, .. }
-            | EsetError::WaitTooLong { call, .. } => Some(call),
+            | EsetError::WaitTooLong { call, .. }
+            | EsetError::EndlessPaging { call, .. } => Some(call),
             EsetError::InvalidInput(_) | EsetError::Setup(_) => None,
         }
     }

@@ -1,17 +1,23 @@
-//! `skip`/`take` paging that always ends and never yields a company twice.
+//! `skip`/`take` paging that always ends, never yields a company twice, and never stops early
+//! because of a total it cannot trust.
 
 use std::collections::HashSet;
 
-/// Page limit when the server never states a total (10 million companies at 100 a page).
-const MAX_PAGES_WITHOUT_TOTAL: u64 = 100_000;
+use crate::error::EsetError;
+
+/// Most pages of one walk (10 million companies at 100 a page) when no plausible total bounds it.
+const MAX_PAGES: u64 = 100_000;
 
 /// Where a paged walk stands.
 ///
-/// Rules: the next `skip` is the previous one plus the length of the page received; the walk
-/// ends once `skip` reaches the total (`paging.totalCount` or a top-level `totalCount`, the
-/// latest one seen), or, when no total is given, after a page shorter than `take`; it also
-/// ends on an empty page, on a page with nothing new (a server that ignores `skip`), and
-/// after twice as many pages as the first total called for (a total that keeps growing).
+/// Rules (SPEC section 5): the next `skip` is the previous one plus the length of the page
+/// received; a full page (as long as `take`) is always followed by another, whatever the total
+/// says, because ESET documents `totalCount` both as "the number of companies" and as "the
+/// number of API data segments" (a total of 0, or one equal to the first page's length, must
+/// not end the walk at 100). A shorter page ends the walk, unless the total says more remain (a
+/// server whose pages are smaller than `take`). An empty page ends it, and so does a page with
+/// nothing new (a server that ignores `skip`). Pages that keep coming back full far past the
+/// first plausible total (or past [`MAX_PAGES`]) end it with an error, never silently.
 #[derive(Debug)]
 pub(crate) struct Pager {
     call: String,
@@ -30,7 +36,7 @@ impl Pager {
             take: u64::from(take),
             skip: 0,
             pages: 0,
-            max_pages: MAX_PAGES_WITHOUT_TOTAL,
+            max_pages: MAX_PAGES,
             seen: HashSet::new(),
             done: false,
         }
@@ -51,47 +57,63 @@ impl Pager {
         self.seen.insert(id.to_owned())
     }
 
-    /// Records a page of `len` entries, `new` of them not seen before, and the total it stated.
-    pub(crate) fn record(&mut self, len: usize, new: usize, total: Option<u64>) {
+    /// Records a page of `len` entries, `new` of them not seen before, and the total it stated;
+    /// an error once pages have kept coming back full far longer than any total announced.
+    pub(crate) fn record(
+        &mut self,
+        len: usize,
+        new: usize,
+        total: Option<u64>,
+    ) -> Result<(), EsetError> {
         let len = len as u64;
         if self.pages == 0
-            && let Some(total) = total
+            && let Some(total) = total.filter(|t| *t > len)
         {
-            let per_page = len.max(1);
+            // A total larger than the first page is plausible: allow twice the pages it calls
+            // for (a total that grows a little while the walk goes on) before giving up.
             self.max_pages = total
-                .div_ceil(per_page)
+                .div_ceil(len.max(1))
                 .saturating_mul(2)
                 .saturating_add(2)
-                .min(MAX_PAGES_WITHOUT_TOTAL);
+                .min(MAX_PAGES);
         }
         self.pages += 1;
         self.skip = self.skip.saturating_add(len);
+        let more_by_total = total.is_some_and(|t| self.skip < t);
         let reason = if len == 0 {
             Some("empty page")
         } else if new == 0 {
             tracing::warn!(call = %self.call, skip = self.skip, "ESET sent a page with only companies already seen; stopping");
             Some("nothing new")
-        } else if let Some(total) = total {
-            (self.skip >= total).then_some("total reached")
+        } else if len >= self.take {
+            if !more_by_total {
+                tracing::debug!(call = %self.call, skip = self.skip, ?total, "a full page at or past the total; reading on");
+            }
+            None
+        } else if more_by_total {
+            None
         } else {
-            (len < self.take).then_some("short page")
+            Some("short page")
         };
         if let Some(reason) = reason {
             tracing::debug!(call = %self.call, pages = self.pages, reason, "paging done");
             self.done = true;
         } else if self.pages >= self.max_pages {
-            tracing::warn!(
-                call = %self.call,
-                pages = self.pages,
-                "ESET kept announcing more entries than its first total; stopping"
-            );
             self.done = true;
+            return Err(EsetError::EndlessPaging {
+                call: self.call.clone(),
+                pages: self.pages,
+                companies: self.seen.len() as u64,
+            });
         }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     /// Feeds `pages` (len, total) and returns the skips that were requested.
@@ -101,7 +123,9 @@ mod tests {
         for &(len, total) in pages {
             let Some(skip) = pager.next_skip() else { break };
             skips.push(skip);
-            pager.record(len, len, total);
+            if pager.record(len, len, total).is_err() {
+                skips.push(u64::MAX);
+            }
         }
         assert!(pager.next_skip().is_none(), "walk did not end");
         skips
@@ -137,10 +161,23 @@ mod tests {
     }
 
     #[test]
-    fn growing_total_is_capped() {
+    fn growing_total_is_capped_with_an_error() {
         let pages: Vec<(usize, Option<u64>)> = (0..1000).map(|i| (10, Some(20 + i * 10))).collect();
         let skips = walk(10, &pages);
-        assert_eq!(skips.len(), 6); // 2 pages called for, doubled, plus 2
+        // 2 pages called for, doubled, plus 2; then the error (u64::MAX here).
+        assert_eq!(skips.len(), 7);
+        assert_eq!(skips.last(), Some(&u64::MAX));
+    }
+
+    #[test]
+    fn a_total_of_zero_or_of_one_page_does_not_stop_full_pages() {
+        for total in [Some(0), Some(100), Some(2)] {
+            assert_eq!(
+                walk(100, &[(100, total), (100, total), (7, total)]),
+                vec![0, 100, 200],
+                "{total:?}"
+            );
+        }
     }
 
     #[test]
@@ -153,10 +190,10 @@ mod tests {
         let mut pager = Pager::new("test", 2);
         assert!(pager.first_sighting("a"));
         assert!(pager.first_sighting("b"));
-        pager.record(2, 2, None);
+        pager.record(2, 2, None).unwrap();
         assert!(!pager.first_sighting("a"));
         assert!(!pager.first_sighting("b"));
-        pager.record(2, 0, None);
+        pager.record(2, 0, None).unwrap();
         assert_eq!(pager.next_skip(), None);
     }
 }

@@ -344,7 +344,7 @@ impl EsetClient {
                     .companies
                     .retain(|c| pager.first_sighting(&c.company_id));
                 let new = response.companies.len();
-                pager.record(len, new, total);
+                pager.record(len, new, total)?;
                 if first || new > 0 {
                     let page = UsageReportPage {
                         endpoint: state.endpoint.clone(),

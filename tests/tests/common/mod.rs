@@ -68,11 +68,16 @@ pub fn json(run: &Run) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", run.stdout))
 }
 
-/// The set of (vendor, company_id) a JSON output accounts for, in records, failures or
-/// without_monthly_license.
+/// The set of (vendor, company_id) a JSON output accounts for, in records, failures,
+/// without_monthly_license or without_usage.
 pub fn companies(doc: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
     let mut set = std::collections::BTreeSet::new();
-    for key in ["records", "failures", "without_monthly_license"] {
+    for key in [
+        "records",
+        "failures",
+        "without_monthly_license",
+        "without_usage",
+    ] {
         for item in doc[key].as_array().unwrap() {
             if let Some(id) = item["company_id"].as_str() {
                 set.insert((item["vendor"].as_str().unwrap().to_string(), id.to_string()));

@@ -227,7 +227,7 @@ async fn a_server_that_ignores_skip_does_not_loop_forever() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_total_that_keeps_growing_is_capped() {
+async fn a_total_that_keeps_growing_is_capped_with_an_error() {
     let (server, tokens) = server(3600).await;
     let calls = Arc::new(AtomicUsize::new(0));
     mount_report(&server, &tokens, move |request| {
@@ -245,12 +245,54 @@ async fn a_total_that_keeps_growing_is_capped() {
     let mut request = all_companies();
     request.take = 10;
 
-    let got = ids(&client.usage_report(request).await.unwrap());
+    let error = client.usage_report(request).await.unwrap_err();
 
-    assert_each_once(&got);
-    // The first total (20) called for 2 pages: at most 2 * 2 + 2 are fetched.
+    // The first total (20) called for 2 pages: at most 2 * 2 + 2 are fetched, then the walk
+    // stops with an error (never silently, with what it had).
     assert_eq!(count(&server, ALL_CATEGORIES).await, 6);
-    assert_eq!(got.len(), 60);
+    assert!(
+        matches!(
+            error,
+            EsetError::EndlessPaging {
+                pages: 6,
+                companies: 60,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("incomplete"), "{error}");
+}
+
+/// ESET documents `totalCount` both as the number of companies and as the number of data
+/// segments: a total of 0, or one equal to the first page's length, never ends a walk whose
+/// pages are full. The tree and the report both read on until a short page.
+#[tokio::test(start_paused = true)]
+async fn a_total_that_lies_low_does_not_stop_full_pages() {
+    for stated in [0usize, 100, 2] {
+        let (server, tokens) = server(3600).await;
+        mount_report(&server, &tokens, move |request| {
+            let (skip, take) = skip_take(request);
+            let end = (skip + take).min(250);
+            let page: Vec<Value> = (skip..end).map(usage_company).collect();
+            ResponseTemplate::new(200).set_body_json(json!({
+                "companies": page,
+                "paging": {"totalCount": stated}
+            }))
+        })
+        .await;
+        let client = paused_client(&server).build().unwrap();
+
+        let got = ids(&client.usage_report(all_companies()).await.unwrap());
+
+        assert_each_once(&got);
+        assert_eq!(got.len(), 250, "totalCount {stated}");
+        assert_eq!(
+            count(&server, ALL_CATEGORIES).await,
+            3,
+            "totalCount {stated}"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -453,4 +495,37 @@ fn futures_and_streams_are_send() {
     assert_send(&client.usage_report_pages(all_companies()));
     fn assert_sync<T: Send + Sync + Clone + 'static>(_: &T) {}
     assert_sync(&client);
+}
+
+/// The company tree reads on past a `totalCount` of 0 or of one page: 150 children under the
+/// root, pages of 100 whose total lies, all 150 come back.
+#[tokio::test(start_paused = true)]
+async fn the_tree_reads_on_past_a_total_that_lies_low() {
+    for stated in [0usize, 100] {
+        let (server, tokens) = server(3600).await;
+        Mock::given(method("POST"))
+            .and(path("/api/Company/Children"))
+            .respond_with(guarded(&tokens, move |request| {
+                let body: Value = request.body_json().unwrap();
+                let (skip, take) = skip_take(request);
+                let children: Vec<Value> = if body["companyId"] == "root" {
+                    (skip..(skip + take).min(150))
+                        .map(|n| json!({"publicId": format!("c-{n:03}"), "name": format!("Customer {n}"), "type": 1007}))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"companies": children, "paging": {"totalCount": stated}}))
+            }))
+            .mount(&server)
+            .await;
+        let client = paused_client(&server).build().unwrap();
+
+        let tree = client.company_tree("root").await.unwrap();
+
+        let ids: HashSet<&str> = tree.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(tree.len(), 150, "totalCount {stated}");
+        assert_eq!(ids.len(), 150, "totalCount {stated}");
+    }
 }

@@ -1,0 +1,214 @@
+//! End to end: companies that a vendor names but that report no usage of their own end in
+//! `without_usage`, never in no list at all and never as failures (SPEC section 5).
+//! - ESET: a Managed MSP (type 1006) with a customer below it and the API user's own company,
+//!   both absent from the usage report;
+//! - GravityZone: a company answering `{}` and one answering every counter `null`, beside one
+//!   answering `0` (no monthly license) and the partner's own usage.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use common::{MONTH, Run, companies, json, run_async};
+
+const ROOT: &str = "b3991cba-e3a6-45d6-b260-201139220069";
+const MANAGED_MSP: &str = "5a0c2d1e-7f3b-4c8a-9e61-0b2d3c4e5f60";
+const CUSTOMER_A: &str = "0f4faeaf-6bb6-4b07-8f2e-9c1f59aecb7a";
+const CUSTOMER_B: &str = "7c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    addr
+}
+
+fn answer(body: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn usage(id: &str, name: &str, seat_days: u64) -> Value {
+    json!({"companyId": id, "companyName": name, "totalUsage": seat_days, "categories": [
+        {"code": "ENDPOINT", "name": "Endpoint Protection", "licenseType": 1, "seatDays": seat_days, "seats": seat_days / 31}
+    ]})
+}
+
+/// ESET: root -> [Managed MSP -> [customer B], customer A]; the report lists A and B only.
+async fn eset(uri: Uri, body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match uri.path().trim_start_matches("/api/") {
+        "Token/Get" | "Token/Renew" => answer(
+            &json!({"accessToken": "access-token-accounting", "refreshToken": "refresh-accounting"}),
+        ),
+        "User/Current" => {
+            answer(&json!({"company": {"companyId": ROOT, "name": "Our MSP", "type": 1005}}))
+        }
+        "Company/Children" => {
+            let children = match request["companyId"].as_str() {
+                Some(ROOT) => json!([
+                    {"publicId": MANAGED_MSP, "name": "Managed MSP Nord", "type": 1006},
+                    {"publicId": CUSTOMER_A, "name": "Gärtnerei Blümel", "type": 1007}
+                ]),
+                Some(MANAGED_MSP) => {
+                    json!([{"publicId": CUSTOMER_B, "name": "Hôtel du Lac", "type": 1007}])
+                }
+                _ => json!([]),
+            };
+            let count = children.as_array().map_or(0, Vec::len);
+            answer(&json!({"companies": children, "paging": {"totalCount": count}}))
+        }
+        path if path.starts_with("UsageReport/") => answer(&json!({
+            "companies": [usage(CUSTOMER_A, "Gärtnerei Blümel", 310), usage(CUSTOMER_B, "Hôtel du Lac", 62)],
+            "paging": {"totalCount": 2}
+        })),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+const GZ_ROOT: &str = "6572e499d2128b2f33892f90";
+const GZ_EMPTY: &str = "656b64da26f2a74de4651327";
+const GZ_NULLS: &str = "6572e499d2128b2f33892f91";
+const GZ_NONE: &str = "6572e499d2128b2f33892f92";
+
+/// GravityZone: a partner with three customers: `{}`, every counter null, and `0`.
+async fn gravityzone(body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let id = request["id"].clone();
+    let params = &request["params"];
+    let reply = |result: Value| answer(&json!({"id": id, "jsonrpc": "2.0", "result": result}));
+    match request["method"].as_str().unwrap_or_default() {
+        "getCompanyDetails" => reply(json!({"id": GZ_ROOT, "name": "Partner Süd", "type": 0})),
+        "getCompaniesList" if params["parentId"].is_null() || params["parentId"] == GZ_ROOT => {
+            reply(json!([
+                {"id": GZ_EMPTY, "name": "Empty Answer GmbH"},
+                {"id": GZ_NULLS, "name": "Null Counters SARL"},
+                {"id": GZ_NONE, "name": "No License ApS"}
+            ]))
+        }
+        "getCompaniesList" => answer(&json!({"id": id, "jsonrpc": "2.0", "error": {
+            "code": -32602, "message": "Invalid params", "data": {"details": "Invalid value for 'parentId'"}
+        }})),
+        "getMonthlyUsage" => match params["companyId"].as_str() {
+            Some(GZ_EMPTY) => reply(json!({})),
+            Some(GZ_NULLS) => {
+                reply(json!({"endpointMonthlyUsage": null, "exchangeMonthlyUsage": null}))
+            }
+            Some(GZ_NONE) => reply(json!(0)),
+            _ => reply(json!({"endpointMonthlyUsage": 40, "exchangeMonthlyUsage": 0})),
+        },
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn collect(vendor: &str, vars: Vec<(String, String)>) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    run_async(
+        home.path(),
+        &[
+            "collect", "--month", MONTH, "--format", "json", "--vendor", vendor,
+        ],
+        &vars,
+    )
+    .await
+}
+
+fn ids(doc: &Value, key: &str) -> BTreeSet<String> {
+    doc[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["company_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eset_resellers_and_the_own_company_without_rows_are_without_usage() {
+    let addr = serve(Router::new().fallback(eset)).await;
+    let run = collect(
+        "eset",
+        vec![
+            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
+            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
+            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
+        ],
+    )
+    .await;
+
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let doc = json(&run);
+    assert_eq!(doc["failures"], json!([]));
+    assert_eq!(ids(&doc, "without_usage"), set(&[ROOT, MANAGED_MSP]));
+    let msp = doc["without_usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["company_id"] == MANAGED_MSP)
+        .unwrap();
+    assert_eq!(msp["company_name"], "Managed MSP Nord");
+    assert_eq!(msp["parent_company_id"], ROOT);
+    assert!(
+        msp["reason"].as_str().unwrap().contains("reseller"),
+        "{msp}"
+    );
+    let billed: BTreeSet<String> = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["company_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(billed, set(&[CUSTOMER_A, CUSTOMER_B]));
+    // Every company the tree names is accounted for exactly once.
+    assert_eq!(companies(&doc).len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gravityzone_answers_without_a_counter_are_without_usage() {
+    let addr = serve(Router::new().fallback(|body: Bytes| gravityzone(body))).await;
+    let run = collect(
+        "bitdefender",
+        vec![
+            ("GRAVITYZONE_API_URL".into(), format!("http://{addr}/api")),
+            (
+                "GRAVITYZONE_API_KEY".into(),
+                "gz-accounting-key-0001".into(),
+            ),
+        ],
+    )
+    .await;
+
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let doc = json(&run);
+    assert_eq!(doc["failures"], json!([]));
+    assert_eq!(ids(&doc, "without_usage"), set(&[GZ_EMPTY, GZ_NULLS]));
+    assert_eq!(ids(&doc, "without_monthly_license"), set(&[GZ_NONE]));
+    for mark in doc["without_usage"].as_array().unwrap() {
+        assert_eq!(mark["parent_company_id"], GZ_ROOT, "{mark}");
+        assert!(
+            mark["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no usage counter"),
+            "{mark}"
+        );
+    }
+    assert_eq!(companies(&doc).len(), 4);
+}
