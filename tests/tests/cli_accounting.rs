@@ -212,3 +212,70 @@ async fn gravityzone_answers_without_a_counter_are_without_usage() {
     }
     assert_eq!(companies(&doc).len(), 4);
 }
+
+/// A vendor that is unusable as a whole (here: a wrong GravityZone key) exits 1, with the other
+/// vendor's usage still written and `vendors` saying which failed; a vendor with none of its
+/// variables set is skipped with one warning naming them, and listed as `not_configured`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_vendor_exits_1_with_the_other_written_and_an_unconfigured_one_is_named() {
+    let sandbox = usage_sandbox::Sandbox::start(usage_sandbox::SandboxConfig::default())
+        .await
+        .unwrap();
+    let mut vars = common::sandbox_env(&sandbox);
+    for (name, value) in &mut vars {
+        if name == "GRAVITYZONE_API_KEY" {
+            *value = "wrong-key-for-this-test".to_owned();
+        }
+    }
+    let home = tempfile::tempdir().unwrap();
+    let args = ["collect", "--month", MONTH, "--format", "json"];
+    let wrong_key = run_async(home.path(), &args, &vars).await;
+    let eset_only: Vec<(String, String)> = vars
+        .iter()
+        .filter(|(name, _)| !name.starts_with("GRAVITYZONE_"))
+        .cloned()
+        .collect();
+    let skipped = run_async(home.path(), &args, &eset_only).await;
+    sandbox.shutdown().await;
+
+    assert_eq!(wrong_key.code, 1, "stderr: {}", wrong_key.stderr);
+    let doc = json(&wrong_key);
+    let status = |doc: &Value, vendor: &str| {
+        doc["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["vendor"] == vendor)
+            .map(|v| v["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(status(&doc, "eset").as_deref(), Some("complete"));
+    assert_eq!(status(&doc, "bitdefender").as_deref(), Some("failed"));
+    assert!(doc["records"].as_array().unwrap().len() > 100);
+    assert!(
+        doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["vendor"] == "eset")
+    );
+    assert!(
+        wrong_key.stderr.contains("GRAVITYZONE_API_KEY"),
+        "{}",
+        wrong_key.stderr
+    );
+
+    assert_eq!(skipped.code, 0, "stderr: {}", skipped.stderr);
+    let doc = json(&skipped);
+    assert_eq!(
+        status(&doc, "bitdefender").as_deref(),
+        Some("not_configured")
+    );
+    assert_eq!(status(&doc, "eset").as_deref(), Some("complete"));
+    let warnings: Vec<&str> = skipped
+        .stderr
+        .lines()
+        .filter(|l| l.contains("GRAVITYZONE_API_KEY"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", skipped.stderr);
+    assert!(warnings[0].contains("not configured"), "{}", warnings[0]);
+}

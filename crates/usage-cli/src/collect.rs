@@ -53,6 +53,22 @@ pub(crate) struct WithoutUsage {
     pub(crate) reason: String,
 }
 
+/// How one vendor's part of a run ended (`vendors` in the JSON output).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub(crate) struct VendorStatus {
+    /// The vendor.
+    pub(crate) vendor: Vendor,
+    /// `complete`, `partial` (some companies failed), `failed` (unusable as a whole) or
+    /// `not_configured` (skipped: none of its variables is set).
+    pub(crate) status: &'static str,
+    /// Companies accounted for (records, failures and both lists).
+    pub(crate) companies: usize,
+    /// Records written.
+    pub(crate) records: usize,
+    /// Failures listed.
+    pub(crate) failures: usize,
+}
+
 /// What `collect` is asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
@@ -96,6 +112,8 @@ pub(crate) struct VendorResult {
 pub(crate) struct Collection {
     /// The month, `YYYY-MM`.
     pub(crate) month: Month,
+    /// How each vendor's part ended.
+    pub(crate) vendors: Vec<VendorStatus>,
     /// Every record, sorted by vendor, company, product type, product, metric.
     pub(crate) records: Vec<UsageRecord>,
     /// Every failure.
@@ -108,7 +126,11 @@ pub(crate) struct Collection {
 
 impl Collection {
     /// Merges the vendors' results; `--company` ids that no vendor knows become failures.
-    pub(crate) fn merge(request: &Request, results: Vec<(Vendor, VendorResult)>) -> Self {
+    pub(crate) fn merge(
+        request: &Request,
+        results: Vec<(Vendor, VendorResult)>,
+        not_configured: &[Vendor],
+    ) -> Self {
         let mut records = Vec::new();
         let mut failures = Vec::new();
         let mut without_monthly_license = Vec::new();
@@ -138,10 +160,21 @@ impl Collection {
             }
         }
         let mut without_usage = Vec::new();
+        let mut vendors: Vec<VendorStatus> = not_configured
+            .iter()
+            .map(|vendor| VendorStatus {
+                vendor: *vendor,
+                status: "not_configured",
+                companies: 0,
+                records: 0,
+                failures: 0,
+            })
+            .collect();
         for (vendor, mut result) in results {
             if result.fatal.is_none() {
                 account_for_every_company(vendor, request, &mut result);
             }
+            vendors.push(status_of(vendor, &result, &failures));
             records.extend(result.records);
             failures.extend(result.failures);
             without_monthly_license.extend(result.without_monthly_license);
@@ -160,13 +193,52 @@ impl Collection {
         failures.dedup();
         without_monthly_license.sort();
         without_usage.sort();
+        vendors.sort_by_key(|v| v.vendor);
         Collection {
             month: request.month,
+            vendors,
             records,
             failures,
             without_monthly_license,
             without_usage,
         }
+    }
+}
+
+/// How a vendor's part ended; `unknown_ids` are the failures already listed for `--company` ids
+/// that no vendor knows.
+fn status_of(vendor: Vendor, result: &VendorResult, unknown_ids: &[Failure]) -> VendorStatus {
+    let mut companies: HashSet<&str> = HashSet::new();
+    companies.extend(result.records.iter().map(|r| &*r.company_id));
+    companies.extend(
+        result
+            .failures
+            .iter()
+            .filter_map(|f| f.company_id.as_deref()),
+    );
+    companies.extend(
+        result
+            .without_monthly_license
+            .iter()
+            .map(|m| m.company_id.as_str()),
+    );
+    companies.extend(result.without_usage.iter().map(|m| m.company_id.as_str()));
+    let failures = result.failures.len()
+        + usize::from(result.fatal.is_some())
+        + unknown_ids.iter().filter(|f| f.vendor == vendor).count();
+    let status = if result.fatal.is_some() {
+        "failed"
+    } else if failures > 0 {
+        "partial"
+    } else {
+        "complete"
+    };
+    VendorStatus {
+        vendor,
+        status,
+        companies: companies.len(),
+        records: result.records.len(),
+        failures,
     }
 }
 
@@ -250,7 +322,7 @@ mod tests {
             known_ids: ["quiet", "lost"].into_iter().map(str::to_owned).collect(),
             ..VendorResult::default()
         };
-        let collection = Collection::merge(&request(), vec![(Vendor::Eset, result)]);
+        let collection = Collection::merge(&request(), vec![(Vendor::Eset, result)], &[]);
         let failed: Vec<Option<&str>> = collection
             .failures
             .iter()

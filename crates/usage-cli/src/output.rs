@@ -27,6 +27,7 @@ pub(crate) fn write(
         Format::Json => {
             let doc = serde_json::json!({
                 "month": collection.month,
+                "vendors": collection.vendors,
                 "records": shown,
                 "failures": collection.failures,
                 "without_monthly_license": collection.without_monthly_license,

@@ -176,6 +176,19 @@ async fn prepare(
             settings.source
         )));
     }
+    // A vendor with none of its variables set is skipped, but never silently.
+    if options.vendor.is_none() && hooks.replay.is_none() {
+        if !want_eset {
+            tracing::warn!(
+                "ESET is not configured (ESET_MSP_USERNAME and ESET_MSP_PASSWORD are not set): skipping it"
+            );
+        }
+        if !want_gz {
+            tracing::warn!(
+                "GravityZone is not configured (GRAVITYZONE_API_KEY is not set): skipping it"
+            );
+        }
+    }
     let recorder = match &hooks.record {
         Some(dir) => {
             let secrets: Vec<SecretString> = settings
@@ -384,7 +397,12 @@ async fn collect_command(
     if fatal.len() == results.len() {
         return Err(CliError::NothingUsable(fatal.join("; ")));
     }
-    let collection = Collection::merge(&request, results);
+    let selected: Vec<Vendor> = results.iter().map(|(v, _)| *v).collect();
+    let not_configured: Vec<Vendor> = [Vendor::Eset, Vendor::Bitdefender]
+        .into_iter()
+        .filter(|v| !selected.contains(v) && args.vendors.vendor.is_none())
+        .collect();
+    let collection = Collection::merge(&request, results, &not_configured);
     for failure in &collection.failures {
         tracing::warn!(
             vendor = collect::vendor_label(failure.vendor),
@@ -396,7 +414,15 @@ async fn collect_command(
     write_output(args.output.as_deref(), |out| {
         output::write(out, format, &collection, args.skip_zero)
     })?;
-    if collection.failures.is_empty() {
+    if !fatal.is_empty() {
+        // A selected vendor is unusable as a whole: what the other gave is written, and the
+        // run says so with exit 1 (`vendors` names which one failed).
+        eprintln!(
+            "msp-usage: {}; the other vendor's usage is written",
+            fatal.join("; ")
+        );
+        Ok(ExitStatus::Failure)
+    } else if collection.failures.is_empty() {
         Ok(ExitStatus::Success)
     } else {
         eprintln!(
