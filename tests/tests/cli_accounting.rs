@@ -48,8 +48,9 @@ fn usage(id: &str, name: &str, seat_days: u64) -> Value {
     ]})
 }
 
-/// ESET: root -> [Managed MSP -> [customer B], customer A]; the report lists A and B only.
-async fn eset(uri: Uri, body: Bytes) -> Response {
+/// ESET: root -> [Managed MSP -> [customer B], customer A]; the report lists A and B only
+/// (with `bad_b`, B's entry carries a negative count).
+async fn eset(uri: Uri, body: Bytes, bad_b: bool) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match uri.path().trim_start_matches("/api/") {
         "Token/Get" | "Token/Renew" => answer(
@@ -72,10 +73,16 @@ async fn eset(uri: Uri, body: Bytes) -> Response {
             let count = children.as_array().map_or(0, Vec::len);
             answer(&json!({"companies": children, "paging": {"totalCount": count}}))
         }
-        path if path.starts_with("UsageReport/") => answer(&json!({
-            "companies": [usage(CUSTOMER_A, "Gärtnerei Blümel", 310), usage(CUSTOMER_B, "Hôtel du Lac", 62)],
-            "paging": {"totalCount": 2}
-        })),
+        path if path.starts_with("UsageReport/") => {
+            let mut b = usage(CUSTOMER_B, "Hôtel du Lac", 62);
+            if bad_b {
+                b["categories"][0]["seatDays"] = json!(-62);
+            }
+            answer(&json!({
+                "companies": [usage(CUSTOMER_A, "Gärtnerei Blümel", 310), b],
+                "paging": {"totalCount": 2}
+            }))
+        }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -142,7 +149,7 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn eset_resellers_and_the_own_company_without_rows_are_without_usage() {
-    let addr = serve(Router::new().fallback(eset)).await;
+    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, false))).await;
     let run = collect(
         "eset",
         vec![
@@ -278,4 +285,42 @@ async fn a_failed_vendor_exits_1_with_the_other_written_and_an_unconfigured_one_
         .collect();
     assert_eq!(warnings.len(), 1, "{}", skipped.stderr);
     assert!(warnings[0].contains("not configured"), "{}", warnings[0]);
+}
+
+/// One ESET entry that does not read (a negative count) fails that company alone: the other
+/// companies of its page are billed, and the failure names the company and the JSON path.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_bad_eset_entry_fails_its_company_alone() {
+    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, true))).await;
+    let run = collect(
+        "eset",
+        vec![
+            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
+            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
+            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
+        ],
+    )
+    .await;
+
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    let doc = json(&run);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["company_id"], CUSTOMER_B);
+    assert!(
+        failures[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("companies[1].categories[0].seatDays"),
+        "{}",
+        failures[0]
+    );
+    let billed: BTreeSet<String> = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["company_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(billed, set(&[CUSTOMER_A]));
+    assert_eq!(companies(&doc).len(), 4);
 }

@@ -139,6 +139,24 @@ pub(crate) async fn collect(
                 }
             };
             first = false;
+            // An entry that does not read fails its company alone.
+            for rejected in &page.rejected {
+                if let Some(id) = &rejected.company_id {
+                    seen.insert(id.clone());
+                }
+                let tree_name = rejected
+                    .company_id
+                    .as_ref()
+                    .and_then(|id| parents.get(id))
+                    .and_then(|(name, _)| name.clone());
+                out.failures.push(Failure {
+                    vendor: Vendor::Eset,
+                    company_id: rejected.company_id.clone(),
+                    company_name: rejected.company_name.clone().or(tree_name),
+                    message: rejected.error.to_string(),
+                });
+                bar.inc(1);
+            }
             for company in &page.response.companies {
                 if !seen.insert(company.company_id.clone()) {
                     continue;

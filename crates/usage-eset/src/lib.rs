@@ -46,6 +46,7 @@ mod client;
 mod company;
 mod error;
 mod jwt;
+mod page;
 mod paging;
 mod report;
 mod transport;
@@ -60,5 +61,6 @@ pub use usage_http::{
 pub mod exchange {
     pub use usage_http::{Exchange, ExchangeObserver, ExchangeOutcome, ExchangeSource};
 }
-pub use report::{DateRange, ReportKind, ReportScope, UsageReportPage, UsageReportRequest};
+pub use page::{RejectedCompany, UsageReportPage};
+pub use report::{DateRange, ReportKind, ReportScope, UsageReportRequest};
 pub use usage_models::eset::{UsageCompany, UsageReportResponse, UserCurrentResponse};

@@ -3,17 +3,14 @@
 use std::fmt;
 
 use chrono::{Datelike as _, Months, NaiveDate};
-use futures::Stream;
 use usage_models::eset::{
-    UsageCompany, UsageReportAllCompaniesCategoriesRequest, UsageReportAllCompaniesProductsRequest,
+    UsageReportAllCompaniesCategoriesRequest, UsageReportAllCompaniesProductsRequest,
     UsageReportDailyCategoriesRequest, UsageReportDailyProductsRequest,
-    UsageReportMonthlyCategoriesRequest, UsageReportMonthlyProductsRequest, UsageReportResponse,
+    UsageReportMonthlyCategoriesRequest, UsageReportMonthlyProductsRequest,
     UsageReportSelectedCompaniesCategoriesRequest, UsageReportSelectedCompaniesProductsRequest,
 };
 
-use crate::client::EsetClient;
 use crate::error::EsetError;
-use crate::paging::Pager;
 use crate::transport::Call;
 
 /// An inclusive range of days (`from <= to`), sent as ESET's `from` and `to`.
@@ -162,7 +159,7 @@ impl UsageReportRequest {
     }
 
     /// Refuses what ESET would refuse (or misread), before anything is sent.
-    fn validate(&self) -> Result<(), EsetError> {
+    pub(crate) fn validate(&self) -> Result<(), EsetError> {
         if !(1..=Self::MAX_TAKE).contains(&self.take) {
             return Err(EsetError::InvalidInput(format!(
                 "take must be between 1 and {} (ESET's page size limit), not {}",
@@ -193,7 +190,7 @@ impl UsageReportRequest {
     }
 
     /// The call for the page at `skip`.
-    fn call(&self, path: &str, skip: u64) -> Result<Call, EsetError> {
+    pub(crate) fn call(&self, path: &str, skip: u64) -> Result<Call, EsetError> {
         let (from, to, take) = (
             date_text(self.period.from),
             date_text(self.period.to),
@@ -283,94 +280,6 @@ impl UsageReportRequest {
                 },
             ),
         }
-    }
-}
-
-/// One page of a usage report, with the companies of earlier pages removed.
-#[derive(Debug, Clone)]
-pub struct UsageReportPage {
-    /// The endpoint, e.g. `UsageReport/AllCompanies/categories`.
-    pub endpoint: String,
-    /// The `skip` this page was requested with.
-    pub skip: u64,
-    /// ESET's answer (minus companies already yielded on an earlier page).
-    pub response: UsageReportResponse,
-}
-
-/// State of [`EsetClient::usage_report_pages`] between pages.
-struct PageState {
-    request: UsageReportRequest,
-    endpoint: String,
-    pager: Option<Pager>,
-}
-
-impl EsetClient {
-    /// Usage report pages as a stream, one item per page, so memory stays flat however many
-    /// companies there are. Pages follow each other until ESET's total is reached (or a
-    /// short page when it gives none); a company is yielded once even if a changing total
-    /// shifts it onto a second page. A bad request (e.g. `take` 0) is the first and only item,
-    /// and nothing is sent.
-    pub fn usage_report_pages(
-        &self,
-        request: UsageReportRequest,
-    ) -> impl Stream<Item = Result<UsageReportPage, EsetError>> + Send + '_ {
-        let state = PageState {
-            endpoint: request.endpoint(),
-            request,
-            pager: None,
-        };
-        futures::stream::try_unfold(state, move |mut state| async move {
-            if state.pager.is_none() {
-                state.request.validate()?;
-                state.pager = Some(Pager::new(&state.endpoint, state.request.take));
-            }
-            loop {
-                let Some(pager) = state.pager.as_mut() else {
-                    return Ok(None);
-                };
-                let Some(skip) = pager.next_skip() else {
-                    return Ok(None);
-                };
-                let call = state.request.call(&state.endpoint, skip)?;
-                let mut response: UsageReportResponse = self.call(&call).await?;
-                let total = response
-                    .paging
-                    .as_ref()
-                    .and_then(|p| p.total_count)
-                    .or(response.total_count);
-                let first = pager.is_first();
-                let len = response.companies.len();
-                response
-                    .companies
-                    .retain(|c| pager.first_sighting(&c.company_id));
-                let new = response.companies.len();
-                pager.record(len, new, total)?;
-                if first || new > 0 {
-                    let page = UsageReportPage {
-                        endpoint: state.endpoint.clone(),
-                        skip,
-                        response,
-                    };
-                    return Ok(Some((page, state)));
-                }
-            }
-        })
-    }
-
-    /// Every company of every page of a usage report, collected (see
-    /// [`usage_report_pages`](Self::usage_report_pages) to keep memory flat).
-    pub async fn usage_report(
-        &self,
-        request: UsageReportRequest,
-    ) -> Result<Vec<UsageCompany>, EsetError> {
-        use futures::TryStreamExt as _;
-        let mut companies = Vec::new();
-        let pages = self.usage_report_pages(request);
-        futures::pin_mut!(pages);
-        while let Some(page) = pages.try_next().await? {
-            companies.extend(page.response.companies);
-        }
-        Ok(companies)
     }
 }
 

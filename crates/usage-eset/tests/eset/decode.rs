@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt as _;
 use serde_json::json;
 use usage_eset::TransportSettings as _;
 use usage_eset::{DateRange, EsetError, ReportKind, ReportScope, UsageReportRequest};
@@ -296,4 +297,74 @@ async fn shared_fixtures_decode() {
             Err(e) => panic!("{endpoint}: {e}"),
         }
     }
+}
+
+/// One company whose entry does not read (a negative count, a null array, a wrong type, no id
+/// at all) fails alone: the page's other companies are yielded, and each bad entry is named by
+/// its company id and the JSON path inside the page.
+#[tokio::test(start_paused = true)]
+async fn one_bad_entry_fails_its_company_alone() {
+    let (server, tokens) = server(3600).await;
+    let row = |seat_days: serde_json::Value| serde_json::json!([{"code": "2015", "name": "ESET PROTECT Entry", "seatDays": seat_days, "seats": 1}]);
+    let page = serde_json::json!({
+        "companies": [
+            {"companyId": "good-1", "companyName": "Łąka B.V.", "products": row(31.into())},
+            {"companyId": "negative", "companyName": "Minus GmbH", "products": row((-5).into())},
+            {"companyId": "null-rows", "products": null},
+            {"companyId": "good-2", "products": row(62.into())},
+            {"companyName": "No Id AG", "products": row("many".into())},
+            {"companyId": "fraction", "products": row(1.5.into())}
+        ],
+        "paging": {"totalCount": 6}
+    });
+    mount_raw(
+        &server,
+        &tokens,
+        REPORT,
+        "POST",
+        page.to_string().into_bytes(),
+        "application/json",
+    )
+    .await;
+    let client = paused_client(&server).build().unwrap();
+
+    let pages = client.usage_report_pages(report_request());
+    futures::pin_mut!(pages);
+    let page = pages.next().await.unwrap().unwrap();
+    assert!(pages.next().await.is_none(), "one short page");
+
+    let good: Vec<&str> = page
+        .response
+        .companies
+        .iter()
+        .map(|c| c.company_id.as_str())
+        .collect();
+    assert_eq!(good, ["good-1", "good-2"]);
+    let rejected: Vec<(Option<&str>, String)> = page
+        .rejected
+        .iter()
+        .map(|r| match &r.error {
+            EsetError::Decode { path, .. } => (r.company_id.as_deref(), path.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (
+                Some("negative"),
+                "companies[1].products[0].seatDays".to_owned()
+            ),
+            (Some("null-rows"), "companies[2].products".to_owned()),
+            (None, "companies[4].products[0].seatDays".to_owned()),
+            (
+                Some("fraction"),
+                "companies[5].products[0].seatDays".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(page.rejected[2].company_name.as_deref(), Some("No Id AG"));
+    // The collected form cannot hold a partial page: it is the first bad entry's error.
+    let error = client.usage_report(report_request()).await.unwrap_err();
+    assert!(error.to_string().contains("companies[1]"), "{error}");
 }
