@@ -49,8 +49,9 @@ fn usage(id: &str, name: &str, seat_days: u64) -> Value {
 }
 
 /// ESET: root -> [Managed MSP -> [customer B], customer A]; the report lists A and B only
-/// (with `bad_b`, B's entry carries a negative count).
-async fn eset(uri: Uri, body: Bytes, bad_b: bool) -> Response {
+/// (`"bad"`: B's entry carries a negative count; `"twice"`: A comes again with one more row and
+/// once more unchanged, B comes again with another number for the same row).
+async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match uri.path().trim_start_matches("/api/") {
         "Token/Get" | "Token/Renew" => answer(
@@ -74,14 +75,20 @@ async fn eset(uri: Uri, body: Bytes, bad_b: bool) -> Response {
             answer(&json!({"companies": children, "paging": {"totalCount": count}}))
         }
         path if path.starts_with("UsageReport/") => {
+            let a = usage(CUSTOMER_A, "Gärtnerei Blümel", 310);
             let mut b = usage(CUSTOMER_B, "Hôtel du Lac", 62);
-            if bad_b {
+            if mode == "bad" {
                 b["categories"][0]["seatDays"] = json!(-62);
             }
-            answer(&json!({
-                "companies": [usage(CUSTOMER_A, "Gärtnerei Blümel", 310), b],
-                "paging": {"totalCount": 2}
-            }))
+            let mut companies = vec![a.clone(), b.clone()];
+            if mode == "twice" {
+                let mut a_more = a.clone();
+                a_more["categories"][0] = json!({"code": "SERVER", "name": "Server Security", "licenseType": 1, "seatDays": 62, "seats": 2});
+                let mut b_other = b;
+                b_other["categories"][0]["seatDays"] = json!(93);
+                companies.extend([a_more, a, b_other]);
+            }
+            answer(&json!({"companies": companies, "paging": {"totalCount": 2}}))
         }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
@@ -149,7 +156,7 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn eset_resellers_and_the_own_company_without_rows_are_without_usage() {
-    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, false))).await;
+    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, ""))).await;
     let run = collect(
         "eset",
         vec![
@@ -291,7 +298,7 @@ async fn a_failed_vendor_exits_1_with_the_other_written_and_an_unconfigured_one_
 /// companies of its page are billed, and the failure names the company and the JSON path.
 #[tokio::test(flavor = "multi_thread")]
 async fn one_bad_eset_entry_fails_its_company_alone() {
-    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, true))).await;
+    let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "bad"))).await;
     let run = collect(
         "eset",
         vec![
@@ -322,5 +329,56 @@ async fn one_bad_eset_entry_fails_its_company_alone() {
         .map(|r| r["company_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(billed, set(&[CUSTOMER_A]));
+    assert_eq!(companies(&doc).len(), 4);
+}
+
+/// A company ESET lists twice has its rows merged (a repeated identical entry adds nothing, a
+/// new row is added); the same row twice with different numbers makes that company a failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_company_listed_twice_is_merged_or_refused() {
+    let addr =
+        serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "twice"))).await;
+    let run = collect(
+        "eset",
+        vec![
+            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
+            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
+            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
+        ],
+    )
+    .await;
+
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    let doc = json(&run);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["company_id"], CUSTOMER_B);
+    let message = failures[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ENDPOINT") && message.contains("62") && message.contains("93"),
+        "{message}"
+    );
+    let rows: Vec<(String, String, u64)> = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["company_id"], CUSTOMER_A);
+            (
+                r["product"].as_str().unwrap().to_owned(),
+                r["metric"].as_str().unwrap().to_owned(),
+                r["quantity"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("ENDPOINT".to_owned(), "seat_days".to_owned(), 310),
+            ("ENDPOINT".to_owned(), "seats".to_owned(), 10),
+            ("SERVER".to_owned(), "seat_days".to_owned(), 62),
+            ("SERVER".to_owned(), "seats".to_owned(), 2),
+        ]
+    );
     assert_eq!(companies(&doc).len(), 4);
 }

@@ -5,8 +5,12 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use futures::{StreamExt, pin_mut};
 use indicatif::ProgressBar;
-use usage_core::{EsetReportKind, Period, Vendor, normalize_eset_company};
-use usage_eset::{DateRange, EsetClient, ReportKind, ReportScope, UsageReportRequest};
+use usage_core::{
+    EsetReportKind, Period, UsageRecord, Vendor, merge_repeated, normalize_eset_company,
+};
+use usage_eset::{
+    DateRange, EsetClient, ReportKind, ReportScope, UsageCompany, UsageReportRequest,
+};
 
 use crate::collect::{Failure, Request, VendorResult, WithoutLicense, WithoutUsage};
 
@@ -192,6 +196,16 @@ pub(crate) async fn collect(
                 }
                 bar.inc(1);
             }
+            for company in &page.repeated {
+                merge_repeat(
+                    &mut out,
+                    company,
+                    request,
+                    core_period,
+                    &page.endpoint,
+                    &parents,
+                );
+            }
         }
     }
 
@@ -261,4 +275,64 @@ pub(crate) async fn collect(
     }
     bar.finish();
     out
+}
+
+/// A company ESET listed again (on the same page or a later one): its rows are merged into what
+/// was collected for it; the same row with another number makes the company a failure.
+fn merge_repeat(
+    out: &mut VendorResult,
+    company: &UsageCompany,
+    request: &Request,
+    period: Period,
+    endpoint: &str,
+    parents: &HashMap<String, (Option<String>, Option<String>)>,
+) {
+    let id = company.company_id.as_str();
+    if out
+        .failures
+        .iter()
+        .any(|f| f.company_id.as_deref() == Some(id))
+    {
+        return;
+    }
+    let (tree_name, parent) = parents.get(id).cloned().unwrap_or((None, None));
+    let fail = |out: &mut VendorResult, message: String| {
+        out.records.retain(|r| &*r.company_id != id);
+        out.without_monthly_license.retain(|m| m.company_id != id);
+        out.failures.push(Failure {
+            vendor: Vendor::Eset,
+            company_id: Some(id.to_owned()),
+            company_name: company.company_name.clone().or(tree_name.clone()),
+            message,
+        });
+    };
+    let records = match normalize_eset_company(
+        company,
+        request.eset_report,
+        period,
+        endpoint,
+        parent.as_deref(),
+    ) {
+        Ok(records) => records,
+        Err(e) => {
+            return fail(
+                out,
+                format!("ESET answered usage that cannot be billed: {e}"),
+            );
+        }
+    };
+    let existing: Vec<&UsageRecord> = out
+        .records
+        .iter()
+        .filter(|r| &*r.company_id == id)
+        .collect();
+    match merge_repeated(&existing, records) {
+        Ok(added) if added.is_empty() => {}
+        Ok(added) => {
+            tracing::info!(company = %id, rows = added.len(), "ESET listed a company twice; rows merged");
+            out.without_monthly_license.retain(|m| m.company_id != id);
+            out.records.extend(added);
+        }
+        Err(conflict) => fail(out, format!("ESET {conflict}")),
+    }
 }

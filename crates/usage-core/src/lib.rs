@@ -20,6 +20,7 @@ mod counters;
 mod error;
 mod eset;
 mod gravityzone;
+mod merge;
 mod order;
 mod period;
 mod record;
@@ -31,6 +32,7 @@ pub use gravityzone::{
     CompanyRef, GZ_MONTHLY_SOURCE, GZ_PER_PRODUCT_TYPE_SOURCE, GzMonthly, normalize_gz_monthly,
     normalize_gz_per_product_type, product_type_name,
 };
+pub use merge::{RowConflict, merge_repeated};
 pub use order::{record_order, sort_records};
 pub use period::{Month, Period};
 pub use record::{LicenseType, Metric, Unit, UsageRecord, Vendor, record_json_schema};

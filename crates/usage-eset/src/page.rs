@@ -119,6 +119,9 @@ pub struct UsageReportPage {
     /// The companies of the page whose entries could not be read, each with its error: each
     /// fails alone, the others of the page are kept.
     pub rejected: Vec<RejectedCompany>,
+    /// Entries of companies already yielded (on this page or an earlier one): ESET may list a
+    /// company twice, with rows to merge; never dropped, for the caller to merge or refuse.
+    pub repeated: Vec<UsageCompany>,
 }
 
 /// State of [`EsetClient::usage_report_pages`] between pages.
@@ -130,10 +133,10 @@ struct PageState {
 
 impl EsetClient {
     /// Usage report pages as a stream, one item per page, so memory stays flat however many
-    /// companies there are. Pages follow each other until ESET's total is reached (or a
-    /// short page when it gives none); a company is yielded once even if a changing total
-    /// shifts it onto a second page. A bad request (e.g. `take` 0) is the first and only item,
-    /// and nothing is sent.
+    /// companies there are. Pages follow each other until a short or empty page (see the
+    /// paging rules); a company's first entry is in `response`, any later entry of it in
+    /// `repeated` (a changing total may shift it onto a second page, or ESET may list it
+    /// twice). A bad request (e.g. `take` 0) is the first and only item, and nothing is sent.
     pub fn usage_report_pages(
         &self,
         request: UsageReportRequest,
@@ -161,9 +164,11 @@ impl EsetClient {
                 let first = pager.is_first();
                 let len = raw.len();
                 let (mut response, mut rejected) = raw.decode(&call.path);
-                response
+                let (firsts, repeated): (Vec<UsageCompany>, Vec<UsageCompany>) = response
                     .companies
-                    .retain(|c| pager.first_sighting(&c.company_id));
+                    .into_iter()
+                    .partition(|c| pager.first_sighting(&c.company_id));
+                response.companies = firsts;
                 rejected.retain(|r| {
                     r.company_id
                         .as_ref()
@@ -171,12 +176,13 @@ impl EsetClient {
                 });
                 let new = response.companies.len() + rejected.len();
                 pager.record(len, new, total)?;
-                if first || new > 0 {
+                if first || new > 0 || !repeated.is_empty() {
                     let page = UsageReportPage {
                         endpoint: state.endpoint.clone(),
                         skip,
                         response,
                         rejected,
+                        repeated,
                     };
                     return Ok(Some((page, state)));
                 }
