@@ -141,6 +141,15 @@ async fn collect(vendor: &str, vars: Vec<(String, String)>) -> Run {
     .await
 }
 
+/// The variables that point the binary at an ESET server on `addr`.
+fn eset_vars(addr: SocketAddr) -> Vec<(String, String)> {
+    vec![
+        ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
+        ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
+        ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
+    ]
+}
+
 fn ids(doc: &Value, key: &str) -> BTreeSet<String> {
     doc[key]
         .as_array()
@@ -157,15 +166,7 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn eset_resellers_and_the_own_company_without_rows_are_without_usage() {
     let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, ""))).await;
-    let run = collect(
-        "eset",
-        vec![
-            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
-            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
-            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
-        ],
-    )
-    .await;
+    let run = collect("eset", eset_vars(addr)).await;
 
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let doc = json(&run);
@@ -299,15 +300,7 @@ async fn a_failed_vendor_exits_1_with_the_other_written_and_an_unconfigured_one_
 #[tokio::test(flavor = "multi_thread")]
 async fn one_bad_eset_entry_fails_its_company_alone() {
     let addr = serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "bad"))).await;
-    let run = collect(
-        "eset",
-        vec![
-            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
-            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
-            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
-        ],
-    )
-    .await;
+    let run = collect("eset", eset_vars(addr)).await;
 
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     let doc = json(&run);
@@ -338,15 +331,7 @@ async fn one_bad_eset_entry_fails_its_company_alone() {
 async fn a_company_listed_twice_is_merged_or_refused() {
     let addr =
         serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "twice"))).await;
-    let run = collect(
-        "eset",
-        vec![
-            ("ESET_MSP_API_URL".into(), format!("http://{addr}/api")),
-            ("ESET_MSP_USERNAME".into(), "api@example.test".into()),
-            ("ESET_MSP_PASSWORD".into(), "accounting-password".into()),
-        ],
-    )
-    .await;
+    let run = collect("eset", eset_vars(addr)).await;
 
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     let doc = json(&run);

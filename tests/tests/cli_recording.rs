@@ -194,26 +194,7 @@ async fn drift_reports_exactly_what_the_sandbox_changed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_recording_is_one_line_naming_the_file() {
     let home = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let dir = home.path().join("rec");
-    let recorded = run_async(
-        home.path(),
-        &[
-            "collect",
-            "--month",
-            MONTH,
-            "--vendor",
-            "bitdefender",
-            "--format",
-            "json",
-            "--record",
-            dir.to_str().unwrap(),
-        ],
-        &sandbox_env(&sandbox),
-    )
-    .await;
-    sandbox.shutdown().await;
-    assert_eq!(recorded.code, 0, "stderr: {}", recorded.stderr);
+    let dir = record_gravityzone(home.path()).await;
 
     let bodies: Vec<PathBuf> = files(&dir)
         .into_iter()
@@ -330,26 +311,7 @@ async fn a_damaged_recording_is_one_line_naming_the_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
     let home = tempfile::tempdir().unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let dir = home.path().join("rec");
-    let recorded = run_async(
-        home.path(),
-        &[
-            "collect",
-            "--month",
-            MONTH,
-            "--vendor",
-            "bitdefender",
-            "--format",
-            "json",
-            "--record",
-            dir.to_str().unwrap(),
-        ],
-        &sandbox_env(&sandbox),
-    )
-    .await;
-    sandbox.shutdown().await;
-    assert_eq!(recorded.code, 0, "stderr: {}", recorded.stderr);
+    let dir = record_gravityzone(home.path()).await;
     let index_path = dir.join("index.json");
     let original: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
@@ -428,4 +390,29 @@ async fn a_tampered_recording_is_refused_and_nothing_outside_is_read() {
             assert!(result.stderr.contains(reason), "{what}: {}", result.stderr);
         }
     }
+}
+
+/// Records a clean GravityZone collection of the sandbox into `home/rec`.
+async fn record_gravityzone(home: &Path) -> PathBuf {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let dir = home.join("rec");
+    let recorded = run_async(
+        home,
+        &[
+            "collect",
+            "--month",
+            MONTH,
+            "--vendor",
+            "bitdefender",
+            "--format",
+            "json",
+            "--record",
+            dir.to_str().unwrap(),
+        ],
+        &sandbox_env(&sandbox),
+    )
+    .await;
+    sandbox.shutdown().await;
+    assert_eq!(recorded.code, 0, "stderr: {}", recorded.stderr);
+    dir
 }
