@@ -51,6 +51,34 @@ fn a_bad_month_is_a_usage_error() {
     }
 }
 
+/// A month that has not begun is a usage error, checked before any vendor is called; the
+/// current month is allowed with one warning that its usage is month-to-date.
+#[test]
+fn a_future_month_is_refused_and_the_open_month_is_warned_about() {
+    let home = tempfile::tempdir().unwrap();
+    let result = run(
+        home.path(),
+        &["collect", "--sandbox", "--month", "2999-01"],
+        &[],
+    );
+    assert_one_line(&result, 2, &["2999-01", "future"]);
+
+    let open = chrono::Local::now().format("%Y-%m").to_string();
+    let result = run(
+        home.path(),
+        &["collect", "--sandbox", "--month", &open, "--format", "json"],
+        &[],
+    );
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let warnings: Vec<&str> = result
+        .stderr
+        .lines()
+        .filter(|l| l.contains("month-to-date"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", result.stderr);
+    assert!(warnings[0].contains(&open), "{}", warnings[0]);
+}
+
 #[test]
 fn an_unknown_vendor_is_a_usage_error() {
     let home = tempfile::tempdir().unwrap();

@@ -4,6 +4,9 @@
 //! The binary is a thin `main` over [`main`]; everything lives in modules named for what they hold.
 #![deny(missing_docs)]
 
+#[macro_use]
+mod say;
+
 mod args;
 mod collect;
 mod companies;

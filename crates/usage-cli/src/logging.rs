@@ -36,6 +36,9 @@ pub(crate) fn init(verbose: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (standard error closed or full) is dropped: the
+        // subscriber's own report of that would `eprintln!` and panic the run.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .with_target(verbose >= 2)

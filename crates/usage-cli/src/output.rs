@@ -47,14 +47,23 @@ pub(crate) fn write(
             let mut writer = csv::Writer::from_writer(out);
             // An empty run still gets its header row.
             if shown.is_empty() {
-                writer.write_record(UsageRecord::FIELDS)?;
+                writer.write_record(UsageRecord::FIELDS).map_err(csv_io)?;
             }
             for record in shown {
-                writer.serialize(record)?;
+                writer.serialize(record).map_err(csv_io)?;
             }
             writer.flush()
         }
         Format::Table => write_table(out, collection, &shown),
+    }
+}
+
+/// A CSV error as the I/O error underneath it, when there is one, so that a closed pipe is
+/// recognised as such (and the run ends quietly) in CSV as in every other format.
+fn csv_io(error: csv::Error) -> std::io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -10,7 +10,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use secrecy::SecretString;
 use usage_bitdefender::GravityZoneClient;
-use usage_core::{EsetReportKind, Month, Vendor};
+use usage_core::{EsetReportKind, Month, MonthStanding, Vendor};
 use usage_eset::EsetClient;
 use usage_http::TransportSettings as _;
 
@@ -37,14 +37,14 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say!("error: cannot start the async runtime: {e}");
             return ExitStatus::Failure.into();
         }
     };
     match runtime.block_on(dispatch(cli)) {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             ExitStatus::Failure.into()
         }
     }
@@ -79,7 +79,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     } else {
         explanation.join(" ")
     };
-    eprintln!("{line} (see `msp-usage --help`)");
+    say!("{line} (see `msp-usage --help`)");
     ExitStatus::Usage.into()
 }
 
@@ -339,10 +339,28 @@ async fn collect_command(
             ),
         });
     }
+    let today = chrono::Local::now().date_naive();
+    if let Some(asked) = args.month {
+        match asked.standing(today) {
+            MonthStanding::Closed => {}
+            MonthStanding::Open => say!(
+                "warning: {asked} is not over yet (today is {today}): its usage is month-to-date, \
+                 not final"
+            ),
+            MonthStanding::Future => {
+                say!(
+                    "error: --month {asked} is in the future (today is {today}); give a month \
+                     that has begun, e.g. {} (see `msp-usage --help`)",
+                    Month::last_closed(today)
+                );
+                return Ok(ExitStatus::Usage);
+            }
+        }
+    }
     let month = args
         .month
         .or(recorded_month)
-        .unwrap_or_else(|| Month::last_closed(chrono::Local::now().date_naive()));
+        .unwrap_or_else(|| Month::last_closed(today));
     let format = pick_format(args.vendors.format, args.output.is_some());
     let (embedded, clients, recorder) = prepare(config_path, &args.vendors, &hooks).await?;
     let request = Request {
@@ -417,7 +435,7 @@ async fn collect_command(
     if !fatal.is_empty() {
         // A selected vendor is unusable as a whole: what the other gave is written, and the
         // run says so with exit 1 (`vendors` names which one failed).
-        eprintln!(
+        say!(
             "msp-usage: {}; the other vendor's usage is written",
             fatal.join("; ")
         );
@@ -425,7 +443,7 @@ async fn collect_command(
     } else if collection.failures.is_empty() {
         Ok(ExitStatus::Success)
     } else {
-        eprintln!(
+        say!(
             "msp-usage: {} failure(s); the rest of the usage is written and every failure is listed",
             collection.failures.len()
         );
@@ -470,7 +488,7 @@ async fn companies_command(
     }
     write_output(None, |out| companies::write(out, format, &rows))?;
     for e in &errors {
-        eprintln!("error: {e}");
+        say!("error: {e}");
     }
     Ok(if errors.is_empty() {
         ExitStatus::Success

@@ -58,11 +58,11 @@ pub(crate) async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
     for (name, value) in sandbox.env_exports() {
         println!("export {name}={value}");
     }
-    eprintln!("msp-usage sandbox: serving both vendor APIs; press Ctrl-C to stop");
+    say!("msp-usage sandbox: serving both vendor APIs; press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
     // What was asked of it, per endpoint: handy to check how many calls a client made.
     for (endpoint, count) in sandbox.request_counts() {
-        eprintln!("{count:>8}  {endpoint}");
+        say!("{count:>8}  {endpoint}");
     }
     sandbox.shutdown().await;
     Ok(())

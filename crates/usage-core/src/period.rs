@@ -81,6 +81,29 @@ impl Month {
             first: first.clamp(lowest, highest),
         }
     }
+
+    /// Where the month stands on `today`: over, still open (its usage is month-to-date), or
+    /// not begun.
+    pub fn standing(&self, today: NaiveDate) -> MonthStanding {
+        if today > self.last_day() {
+            MonthStanding::Closed
+        } else if today >= self.first_day() {
+            MonthStanding::Open
+        } else {
+            MonthStanding::Future
+        }
+    }
+}
+
+/// Where a month stands on a given day (see [`Month::standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthStanding {
+    /// It has ended: its usage is final.
+    Closed,
+    /// It is the current month: its usage so far is month-to-date.
+    Open,
+    /// It has not begun.
+    Future,
 }
 
 impl fmt::Display for Month {
@@ -194,6 +217,18 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn closed_open_and_future_months() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let month = |m: &str| m.parse::<Month>().unwrap();
+        assert_eq!(month("2026-11").standing(today), MonthStanding::Closed);
+        assert_eq!(month("2026-12").standing(today), MonthStanding::Open);
+        assert_eq!(month("2027-01").standing(today), MonthStanding::Future);
+        let first = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(month("2026-12").standing(first), MonthStanding::Open);
+        assert_eq!(month("2026-11").standing(first), MonthStanding::Closed);
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
