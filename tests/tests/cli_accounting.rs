@@ -23,6 +23,11 @@ const ROOT: &str = "b3991cba-e3a6-45d6-b260-201139220069";
 const MANAGED_MSP: &str = "5a0c2d1e-7f3b-4c8a-9e61-0b2d3c4e5f60";
 const CUSTOMER_A: &str = "0f4faeaf-6bb6-4b07-8f2e-9c1f59aecb7a";
 const CUSTOMER_B: &str = "7c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
+/// A name with an ESC colour sequence, an OSC window title, a right-to-left override and a
+/// zero-width space: none may reach a terminal raw.
+const HOSTILE_A: &str = "Gärtnerei \u{1b}[31mBlümel\u{1b}]0;pwned\u{7} \u{202e}gnp.exe\u{200b}";
+/// B's name as the tree gives it (B's own report entry, being unreadable, names nothing).
+const HOSTILE_B: &str = "Hôtel \u{1b}[2J\u{202e}du Lac\u{200b}";
 
 async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -64,7 +69,7 @@ async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
             let children = match request["companyId"].as_str() {
                 Some(ROOT) => json!([
                     {"publicId": MANAGED_MSP, "name": "Managed MSP Nord", "type": 1006},
-                    {"publicId": CUSTOMER_A, "name": "Gärtnerei Blümel", "type": 1007}
+                    {"publicId": CUSTOMER_A, "name": HOSTILE_A, "type": 1007}
                 ]),
                 Some(MANAGED_MSP) => {
                     json!([{"publicId": CUSTOMER_B, "name": "Hôtel du Lac", "type": 1007}])
@@ -75,9 +80,9 @@ async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
             answer(&json!({"companies": children, "paging": {"totalCount": count}}))
         }
         path if path.starts_with("UsageReport/") => {
-            let a = usage(CUSTOMER_A, "Gärtnerei Blümel", 310);
+            let a = usage(CUSTOMER_A, HOSTILE_A, 310);
             let mut b = usage(CUSTOMER_B, "Hôtel du Lac", 62);
-            if mode == "bad" {
+            if mode == "bad" || mode == "hostile" {
                 b["categories"][0]["seatDays"] = json!(-62);
             }
             let mut companies = vec![a.clone(), b.clone()];
@@ -366,4 +371,36 @@ async fn a_company_listed_twice_is_merged_or_refused() {
         ]
     );
     assert_eq!(companies(&doc).len(), 4);
+}
+
+/// Vendor text with terminal control sequences, bidirectional overrides and zero-width
+/// characters reaches neither the table nor standard error raw (a failing company's name is on
+/// both).
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_names_never_reach_the_terminal_raw() {
+    let addr =
+        serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "hostile"))).await;
+    let home = tempfile::tempdir().unwrap();
+    let run = run_async(
+        home.path(),
+        &[
+            "collect", "--month", MONTH, "--format", "table", "--vendor", "eset",
+        ],
+        &eset_vars(addr),
+    )
+    .await;
+
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    assert!(run.stdout.contains("Gärtnerei"), "{}", run.stdout);
+    assert!(run.stderr.contains(CUSTOMER_B), "{}", run.stderr);
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+            assert!(!text.contains(bad), "{stream} holds {bad:?}: {text}");
+        }
+    }
+    assert!(
+        run.stdout.contains("\\u{202e}"),
+        "shown escaped: {}",
+        run.stdout
+    );
 }

@@ -11,6 +11,7 @@ use usage_eset::EsetClient;
 
 use crate::args::Format;
 use crate::collect::vendor_label;
+use crate::terminal::safe;
 
 /// One company of a vendor tree.
 #[derive(Debug, Clone, Serialize)]
@@ -174,8 +175,8 @@ fn print_tree(out: &mut dyn Write, rows: &[&CompanyRow]) -> std::io::Result<()> 
             out,
             "{:indent$}{}  {}",
             "",
-            row.company_id,
-            row.company_name.as_deref().unwrap_or("(no name)"),
+            safe(&row.company_id),
+            safe(row.company_name.as_deref().unwrap_or("(no name)")),
             indent = indent * 2 + 2
         )?;
         if let Some(kids) = children.get(&Some(row.company_id.as_str())) {

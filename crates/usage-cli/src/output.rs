@@ -8,7 +8,8 @@ use usage_core::billing::totals;
 use usage_core::{LicenseType, Metric, UsageRecord};
 
 use crate::args::Format;
-use crate::collect::{Collection, vendor_label};
+use crate::collect::{Collection, Failure, vendor_label};
+use crate::terminal::safe;
 
 /// Writes `collection` in `format`. `skip_zero` leaves zero quantities out of the records shown;
 /// the table's totals are computed from every record either way (zeros add nothing).
@@ -67,6 +68,17 @@ fn csv_io(error: csv::Error) -> std::io::Error {
     }
 }
 
+/// A failure on one line, safe for a terminal: vendor, company id, name, message.
+pub(crate) fn failure_line(failure: &Failure) -> String {
+    format!(
+        "{} {} {}: {}",
+        vendor_label(failure.vendor),
+        safe(failure.company_id.as_deref().unwrap_or("-")),
+        safe(failure.company_name.as_deref().unwrap_or("")),
+        safe(&failure.message)
+    )
+}
+
 fn is_zero(record: &UsageRecord) -> bool {
     record.quantity.as_f64() == Some(0.0)
 }
@@ -90,9 +102,9 @@ fn write_table(
     for record in shown {
         let key = (
             vendor_label(record.vendor).to_string(),
-            record.company_id.to_string(),
+            safe(&record.company_id).into_owned(),
             record.product_type.as_deref().unwrap_or("").to_owned(),
-            record.product.to_string(),
+            safe(&record.product).into_owned(),
             match record.license_type {
                 Some(LicenseType::Full) => "full".to_string(),
                 Some(LicenseType::Trial) => "trial".to_string(),
@@ -100,8 +112,8 @@ fn write_table(
             },
         );
         let row = rows.entry(key).or_default();
-        row.company_name = record.company_name.as_deref().unwrap_or("").to_owned();
-        row.product_name = record.product_name.as_deref().unwrap_or("").to_owned();
+        row.company_name = safe(record.company_name.as_deref().unwrap_or("")).into_owned();
+        row.product_name = safe(record.product_name.as_deref().unwrap_or("")).into_owned();
         if matches!(record.metric, Metric::MonthlyUsage) {
             row.unit = unit_label(record);
         }
@@ -182,8 +194,8 @@ fn write_table(
                 out,
                 "  {} {} {}",
                 vendor_label(mark.vendor),
-                mark.company_id,
-                mark.company_name.as_deref().unwrap_or("")
+                safe(&mark.company_id),
+                safe(mark.company_name.as_deref().unwrap_or(""))
             )?;
         }
     }
@@ -198,23 +210,16 @@ fn write_table(
                 out,
                 "  {} {} {}: {}",
                 vendor_label(mark.vendor),
-                mark.company_id,
-                mark.company_name.as_deref().unwrap_or(""),
-                mark.reason
+                safe(&mark.company_id),
+                safe(mark.company_name.as_deref().unwrap_or("")),
+                safe(&mark.reason)
             )?;
         }
     }
     if !collection.failures.is_empty() {
         writeln!(out, "\nFailures ({}):", collection.failures.len())?;
         for failure in &collection.failures {
-            writeln!(
-                out,
-                "  {} {} {}: {}",
-                vendor_label(failure.vendor),
-                failure.company_id.as_deref().unwrap_or("-"),
-                failure.company_name.as_deref().unwrap_or(""),
-                failure.message
-            )?;
+            writeln!(out, "  {}", failure_line(failure))?;
         }
     }
     Ok(())

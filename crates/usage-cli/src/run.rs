@@ -18,7 +18,7 @@ use crate::args::{
     Cli, CollectArgs, Command, CompaniesArgs, DriftArgs, DriftFormat, EsetReportArg, Format,
     VendorArg, VendorOptions,
 };
-use crate::collect::{self, Collection, Request, VendorResult};
+use crate::collect::{Collection, Request, VendorResult};
 use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
@@ -421,17 +421,14 @@ async fn collect_command(
         .filter(|v| !selected.contains(v) && args.vendors.vendor.is_none())
         .collect();
     let collection = Collection::merge(&request, results, &not_configured);
-    for failure in &collection.failures {
-        tracing::warn!(
-            vendor = collect::vendor_label(failure.vendor),
-            company = failure.company_id.as_deref().unwrap_or("-"),
-            "{}",
-            failure.message
-        );
-    }
     write_output(args.output.as_deref(), |out| {
         output::write(out, format, &collection, args.skip_zero)
     })?;
+    // In every format, the run ends with one line per failure on standard error, so a CSV or
+    // NDJSON user sees which companies are missing.
+    for failure in &collection.failures {
+        say!("failure: {}", output::failure_line(failure));
+    }
     if !fatal.is_empty() {
         // A selected vendor is unusable as a whole: what the other gave is written, and the
         // run says so with exit 1 (`vendors` names which one failed).
