@@ -26,7 +26,7 @@ const CUSTOMER_B: &str = "7c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
 /// A name with an ESC colour sequence, an OSC window title, a right-to-left override and a
 /// zero-width space: none may reach a terminal raw.
 const HOSTILE_A: &str = "Gärtnerei \u{1b}[31mBlümel\u{1b}]0;pwned\u{7} \u{202e}gnp.exe\u{200b}";
-/// B's name as the tree gives it (B's own report entry, being unreadable, names nothing).
+/// B's name, in the tree and in its (unreadable) report entry.
 const HOSTILE_B: &str = "Hôtel \u{1b}[2J\u{202e}du Lac\u{200b}";
 
 async fn serve(app: Router) -> SocketAddr {
@@ -72,7 +72,12 @@ async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
                     {"publicId": CUSTOMER_A, "name": HOSTILE_A, "type": 1007}
                 ]),
                 Some(MANAGED_MSP) => {
-                    json!([{"publicId": CUSTOMER_B, "name": "Hôtel du Lac", "type": 1007}])
+                    let name = if mode == "hostile" {
+                        HOSTILE_B
+                    } else {
+                        "Hôtel du Lac"
+                    };
+                    json!([{"publicId": CUSTOMER_B, "name": name, "type": 1007}])
                 }
                 _ => json!([]),
             };
@@ -81,7 +86,12 @@ async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
         }
         path if path.starts_with("UsageReport/") => {
             let a = usage(CUSTOMER_A, HOSTILE_A, 310);
-            let mut b = usage(CUSTOMER_B, "Hôtel du Lac", 62);
+            let b_name = if mode == "hostile" {
+                HOSTILE_B
+            } else {
+                "Hôtel du Lac"
+            };
+            let mut b = usage(CUSTOMER_B, b_name, 62);
             if mode == "bad" || mode == "hostile" {
                 b["categories"][0]["seatDays"] = json!(-62);
             }
@@ -393,6 +403,8 @@ async fn hostile_names_never_reach_the_terminal_raw() {
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     assert!(run.stdout.contains("Gärtnerei"), "{}", run.stdout);
     assert!(run.stderr.contains(CUSTOMER_B), "{}", run.stderr);
+    // B's failure line carries its (hostile) name from the tree, escaped.
+    assert!(run.stderr.contains("Hôtel \\u{1b}[2J"), "{}", run.stderr);
     for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
         for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
             assert!(!text.contains(bad), "{stream} holds {bad:?}: {text}");
