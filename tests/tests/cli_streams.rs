@@ -99,3 +99,100 @@ async fn an_unwritable_standard_error_never_panics_the_run() {
     assert_eq!(doc["failures"][0]["company_id"], victim.as_str());
     assert!(!doc["records"].as_array().unwrap().is_empty());
 }
+
+/// `--output` into a directory that does not exist fails at once, before any vendor is
+/// called; a run that fails after the file was opened leaves the existing file untouched and
+/// no temporary file behind; without `--format` the extension chooses the format, and a
+/// closing line says what was written where.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_files_are_checked_first_and_replaced_whole() {
+    let home = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let env = sandbox_env(&sandbox);
+    let missing = home.path().join("missing/dir/x.csv");
+    let started = std::time::Instant::now();
+    let refused = common::run_async(
+        home.path(),
+        &[
+            "collect",
+            "--month",
+            MONTH,
+            "--output",
+            missing.to_str().unwrap(),
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        refused.stderr.trim().lines().count(),
+        1,
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("missing/dir"), "{}", refused.stderr);
+    let requests: u64 = sandbox.request_counts().values().sum();
+    assert_eq!(requests, 0, "a vendor was called");
+
+    let out = home.path().join("usage.ndjson");
+    let written = common::run_async(
+        home.path(),
+        &[
+            "collect",
+            "--month",
+            MONTH,
+            "--vendor",
+            "eset",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 100 && lines.iter().all(|r| r["vendor"] == "eset"));
+    let closing = written.stderr.lines().last().unwrap_or_default();
+    assert!(
+        closing.starts_with(&format!("wrote {} records (", lines.len()))
+            && closing.ends_with(out.to_str().unwrap()),
+        "{closing}"
+    );
+
+    // Wrong credentials: nothing usable, the previous file stays as it was.
+    let wrong: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "ESET_MSP_PASSWORD" => (k.clone(), "not-the-password".to_owned()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let failed = common::run_async(
+        home.path(),
+        &[
+            "collect",
+            "--month",
+            MONTH,
+            "--vendor",
+            "eset",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &wrong,
+    )
+    .await;
+    sandbox.shutdown().await;
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+    let leftovers: Vec<String> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

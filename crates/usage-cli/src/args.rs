@@ -111,6 +111,12 @@ pub(crate) struct CollectArgs {
     /// Leave records whose quantity is zero out of the output (totals are unchanged).
     #[arg(long)]
     pub(crate) skip_zero: bool,
+    /// CSV: start with a UTF-8 byte order mark, so spreadsheets read accented names right.
+    #[arg(long)]
+    pub(crate) csv_bom: bool,
+    /// CSV: the field separator (`;` for spreadsheets that use a decimal comma).
+    #[arg(long, value_enum, default_value = ",", value_name = ",|;|tab")]
+    pub(crate) csv_delimiter: CsvDelimiter,
     /// Also keep every raw vendor answer of the run in DIR (one file per call and page, plus
     /// DIR/index.json); passwords, API keys and tokens are never written.
     #[arg(long, value_name = "DIR", conflicts_with = "replay")]
@@ -122,6 +128,31 @@ pub(crate) struct CollectArgs {
     /// Vendor selection, format and sandbox.
     #[command(flatten)]
     pub(crate) vendors: VendorOptions,
+}
+
+/// The CSV field separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CsvDelimiter {
+    /// `,` (the default).
+    #[value(name = ",")]
+    Comma,
+    /// `;`, what spreadsheets with a decimal comma expect.
+    #[value(name = ";")]
+    Semicolon,
+    /// A tab.
+    #[value(name = "tab")]
+    Tab,
+}
+
+impl CsvDelimiter {
+    /// The byte written between fields.
+    pub(crate) fn byte(self) -> u8 {
+        match self {
+            CsvDelimiter::Comma => b',',
+            CsvDelimiter::Semicolon => b';',
+            CsvDelimiter::Tab => b'\t',
+        }
+    }
 }
 
 /// Output formats of `drift`.

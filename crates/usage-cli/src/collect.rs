@@ -205,6 +205,17 @@ impl Collection {
     }
 }
 
+impl Collection {
+    /// Distinct companies with records.
+    pub(crate) fn companies(&self) -> usize {
+        self.records
+            .iter()
+            .map(|r| (r.vendor, &*r.company_id))
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
 /// How a vendor's part ended; `unknown_ids` are the failures already listed for `--company` ids
 /// that no vendor knows.
 fn status_of(vendor: Vendor, result: &VendorResult, unknown_ids: &[Failure]) -> VendorStatus {

@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod run;
 mod sandbox;
+mod target;
 mod terminal;
 
 pub use error::{CliError, ExitStatus};

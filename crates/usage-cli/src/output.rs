@@ -13,11 +13,21 @@ use crate::terminal::safe;
 
 /// Writes `collection` in `format`. `skip_zero` leaves zero quantities out of the records shown;
 /// the table's totals are computed from every record either way (zeros add nothing).
+/// How CSV is written (`--csv-bom`, `--csv-delimiter`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CsvOptions {
+    /// Start with a UTF-8 byte order mark.
+    pub(crate) bom: bool,
+    /// The field separator.
+    pub(crate) delimiter: u8,
+}
+
 pub(crate) fn write(
     out: &mut dyn Write,
     format: Format,
     collection: &Collection,
     skip_zero: bool,
+    csv_options: CsvOptions,
 ) -> std::io::Result<()> {
     let shown: Vec<&UsageRecord> = collection
         .records
@@ -45,17 +55,45 @@ pub(crate) fn write(
             Ok(())
         }
         Format::Csv => {
-            let mut writer = csv::Writer::from_writer(out);
-            // An empty run still gets its header row.
-            if shown.is_empty() {
-                writer.write_record(UsageRecord::FIELDS).map_err(csv_io)?;
+            if csv_options.bom {
+                out.write_all("\u{feff}".as_bytes())?;
             }
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(csv_options.delimiter)
+                .from_writer(out);
+            writer.write_record(UsageRecord::FIELDS).map_err(csv_io)?;
             for record in shown {
-                writer.serialize(record).map_err(csv_io)?;
+                writer.write_record(csv_cells(record)?).map_err(csv_io)?;
             }
             writer.flush()
         }
         Format::Table => write_table(out, collection, &shown),
+    }
+}
+
+/// A record's cells in contract order, text guarded against spreadsheet formulas: a text cell
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading
+/// `'`, so a spreadsheet shows it instead of running it. Numbers are written as they are.
+fn csv_cells(record: &UsageRecord) -> std::io::Result<Vec<String>> {
+    let serde_json::Value::Object(fields) = serde_json::to_value(record)? else {
+        return Err(std::io::Error::other("a record is not an object"));
+    };
+    Ok(UsageRecord::FIELDS
+        .iter()
+        .map(|name| match fields.get(*name) {
+            Some(serde_json::Value::String(text)) => guard_formula(text),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        })
+        .collect())
+}
+
+/// `text`, with a leading `'` when a spreadsheet would take it for a formula.
+fn guard_formula(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -234,5 +272,126 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use usage_core::{Month, Period, Unit, Vendor};
+
+    use super::*;
+
+    fn record(company_name: &str, quantity: i64) -> UsageRecord {
+        let period: Period = "2026-10".parse::<Month>().unwrap().into();
+        UsageRecord {
+            vendor: Vendor::Eset,
+            company_id: Arc::from("c-1"),
+            company_name: Some(Arc::from(company_name)),
+            parent_company_id: None,
+            period_start: period.start,
+            period_end: period.end,
+            product: Arc::from("ENDPOINT"),
+            product_name: Some(Arc::from("Endpoint Protection")),
+            product_type: None,
+            license_type: Some(LicenseType::Full),
+            metric: Metric::SeatDays,
+            unit: Unit::SeatDay,
+            quantity: quantity.into(),
+            source: Arc::from("eset:UsageReport/AllCompanies/categories"),
+        }
+    }
+
+    fn csv_of(names: &[&str], options: CsvOptions) -> Vec<u8> {
+        let collection = Collection {
+            month: "2026-10".parse().unwrap(),
+            vendors: Vec::new(),
+            records: names.iter().map(|n| record(n, -3)).collect(),
+            failures: Vec::new(),
+            without_monthly_license: Vec::new(),
+            without_usage: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, Format::Csv, &collection, false, options).unwrap();
+        out
+    }
+
+    /// Hostile names come back, through the csv crate, with a leading `'`: a spreadsheet shows
+    /// them instead of running them. Numbers (even negative) are written as they are.
+    #[test]
+    fn formulas_are_guarded_and_read_back() {
+        let hostile = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\tTab GmbH",
+            "\rCR SARL",
+            "Łąka B.V.",
+        ];
+        let bytes = csv_of(
+            &hostile,
+            CsvOptions {
+                bom: false,
+                delimiter: b',',
+            },
+        );
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let names: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_owned()).collect();
+        let expected: Vec<String> = hostile
+            .iter()
+            .map(|n| {
+                if *n == "Łąka B.V." {
+                    (*n).to_owned()
+                } else {
+                    format!("'{n}")
+                }
+            })
+            .collect();
+        assert_eq!(names, expected);
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let quantity_column = UsageRecord::FIELDS
+            .iter()
+            .position(|f| *f == "quantity")
+            .unwrap();
+        assert_eq!(
+            &reader.records().next().unwrap().unwrap()[quantity_column],
+            "-3"
+        );
+    }
+
+    #[test]
+    fn bom_and_delimiter() {
+        let bytes = csv_of(
+            &["Hôtel du Lac"],
+            CsvOptions {
+                bom: true,
+                delimiter: b';',
+            },
+        );
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(&bytes[3..]);
+        assert_eq!(reader.headers().unwrap().len(), UsageRecord::FIELDS.len());
+        assert_eq!(
+            &reader.records().next().unwrap().unwrap()[2],
+            "Hôtel du Lac"
+        );
+        let tab = csv_of(
+            &["x"],
+            CsvOptions {
+                bom: false,
+                delimiter: b'\t',
+            },
+        );
+        assert!(
+            String::from_utf8(tab)
+                .unwrap()
+                .starts_with("vendor\tcompany_id\t")
+        );
     }
 }

@@ -22,6 +22,7 @@ use crate::collect::{Collection, Request, VendorResult};
 use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
+use crate::target::Target;
 use crate::{companies, drift, eset_usage, gz_usage, logging, output, sandbox};
 
 /// Runs `msp-usage` with the process's arguments and returns its exit status.
@@ -106,7 +107,7 @@ async fn dispatch(cli: Cli) -> Result<ExitStatus, CliError> {
 
 fn drift_command(args: &DriftArgs) -> Result<ExitStatus, CliError> {
     let report = drift::check_dir(&args.dir)?;
-    write_output(None, |out| match args.format {
+    write_output(|out| match args.format {
         DriftFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)
@@ -361,7 +362,14 @@ async fn collect_command(
         .month
         .or(recorded_month)
         .unwrap_or_else(|| Month::last_closed(today));
-    let format = pick_format(args.vendors.format, args.output.is_some());
+    // The output path is checked (a temporary file is made beside it) before any vendor is
+    // called; the format follows its extension unless --format says otherwise.
+    let target = Target::open(args.output.as_deref())?;
+    let format = args
+        .vendors
+        .format
+        .or(target.format_from_extension())
+        .unwrap_or_else(|| pick_format(None, false));
     let (embedded, clients, recorder) = prepare(config_path, &args.vendors, &hooks).await?;
     let request = Request {
         month,
@@ -421,9 +429,17 @@ async fn collect_command(
         .filter(|v| !selected.contains(v) && args.vendors.vendor.is_none())
         .collect();
     let collection = Collection::merge(&request, results, &not_configured);
-    write_output(args.output.as_deref(), |out| {
-        output::write(out, format, &collection, args.skip_zero)
-    })?;
+    let written = target.name();
+    let csv_options = output::CsvOptions {
+        bom: args.csv_bom,
+        delimiter: args.csv_delimiter.byte(),
+    };
+    target.write(|out| output::write(out, format, &collection, args.skip_zero, csv_options))?;
+    say!(
+        "wrote {} records ({} companies) to {written}",
+        collection.records.len(),
+        collection.companies()
+    );
     // In every format, the run ends with one line per failure on standard error, so a CSV or
     // NDJSON user sees which companies are missing.
     for failure in &collection.failures {
@@ -483,7 +499,7 @@ async fn companies_command(
     if errors.len() == tried {
         return Err(CliError::NothingUsable(errors.join("; ")));
     }
-    write_output(None, |out| companies::write(out, format, &rows))?;
+    write_output(|out| companies::write(out, format, &rows))?;
     for e in &errors {
         say!("error: {e}");
     }
@@ -494,35 +510,7 @@ async fn companies_command(
     })
 }
 
-/// Writes to `path` or standard output, mapping I/O errors to one clear line.
-fn write_output(
-    path: Option<&Path>,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), CliError> {
-    let target = path.map_or_else(
-        || "standard output".to_string(),
-        |p| p.display().to_string(),
-    );
-    let fail = |e: std::io::Error| CliError::Output {
-        target: target.clone(),
-        reason: e.to_string(),
-    };
-    match path {
-        Some(path) => {
-            let file = std::fs::File::create(path).map_err(fail)?;
-            let mut out = std::io::BufWriter::new(file);
-            write(&mut out).map_err(fail)?;
-            out.flush().map_err(fail)
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            match write(&mut out).and_then(|()| out.flush()) {
-                // The reader went away (`| head`): nothing is left to write to, and that is
-                // what the reader wanted.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(fail),
-            }
-        }
-    }
+/// Writes to standard output, mapping I/O errors to one clear line.
+fn write_output(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), CliError> {
+    Target::Stdout.write(write)
 }
