@@ -206,13 +206,12 @@ impl EsetError {
     pub fn call(&self) -> Option<&str> {
         match self {
             EsetError::BadCredentials { .. } => Some("Token/Get"),
-            EsetError::Http { call, .. }
-            | EsetError::Decode { call, .. }
-            | EsetError::Timeout { call, .. }
-            | EsetError::Transport { call, .. }
-            | EsetError::TooLarge { call, .. }
-            | EsetError::WaitTooLong { call, .. }
-            | EsetError::EndlessPaging { call, .. } => Some(call),
+            // An answer that could not be used.
+            EsetError::Http { call, .. } | EsetError::Decode { call, .. } => Some(call),
+            // No usable answer at all.
+            EsetError::Timeout { call, .. } | EsetError::Transport { call, .. } => Some(call),
+            EsetError::TooLarge { call, .. } | EsetError::WaitTooLong { call, .. } => Some(call),
+            EsetError::EndlessPaging { call, .. } => Some(call),
             EsetError::InvalidInput(_) | EsetError::Setup(_) => None,
         }
     }
