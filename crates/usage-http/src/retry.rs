@@ -193,6 +193,17 @@ where
         let proposed = backoff.next().unwrap_or(MAX_BACKOFF);
         match decide(failed.retry, number, policy.max_attempts, proposed) {
             Decision::GiveUp(reason) => {
+                // One warning for a request given up after retries; a final answer at the
+                // first attempt (a bad request, refused credentials) is the caller's to report.
+                if number > 1 || matches!(reason, GiveUp::WaitTooLong(_)) {
+                    tracing::warn!(
+                        call,
+                        attempts = number,
+                        error = %failed.error,
+                        "{} call failed after {number} attempt(s)",
+                        policy.vendor
+                    );
+                }
                 return Err(GaveUp {
                     error: failed.error,
                     attempts: number,
@@ -200,17 +211,18 @@ where
                 });
             }
             Decision::RetryAfter(delay) => {
+                // A retry that later succeeds is routine: logged at debug, never warned.
                 let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
                 let vendor = policy.vendor;
                 if matches!(failed.retry, Retry::RateLimited(_)) {
-                    tracing::info!(
+                    tracing::debug!(
                         call,
                         attempt = number,
                         delay_ms,
                         "{vendor} rate limit reached, waiting"
                     );
                 } else {
-                    tracing::warn!(call, attempt = number, delay_ms, error = %failed.error, "retrying {vendor} call");
+                    tracing::debug!(call, attempt = number, delay_ms, error = %failed.error, "retrying {vendor} call");
                 }
                 if !policy.immediate {
                     tokio::time::sleep(delay).await;
