@@ -345,7 +345,10 @@ async fn server_errors_are_retried_with_growing_delays() {
     let warnings: Vec<_> = logs
         .logged()
         .into_iter()
-        .filter(|l| l.field("message").is_some_and(|m| m.starts_with("retrying")))
+        .filter(|l| {
+            l.field("message")
+                .is_some_and(|m| m.starts_with("retrying"))
+        })
         .collect();
     assert_eq!(warnings.len(), 3);
     assert!(warnings.iter().all(|w| w.level == tracing::Level::DEBUG));

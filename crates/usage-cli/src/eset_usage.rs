@@ -33,13 +33,14 @@ pub(crate) async fn collect(
 ) -> VendorResult {
     let mut out = VendorResult::default();
     let fatal = |e: &dyn std::fmt::Display| Some(format!("ESET: {e}"));
-    let root = match client.own_company_id().await {
-        Ok(root) => root,
+    let own = match client.own_company().await {
+        Ok(own) => own,
         Err(e) => {
             out.fatal = fatal(&e);
             return out;
         }
     };
+    let root = own.id.clone();
     let tree = match client.company_tree(&root).await {
         Ok(tree) => tree,
         Err(e) => {
@@ -48,7 +49,7 @@ pub(crate) async fn collect(
         }
     };
     let mut parents: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    parents.insert(root.clone(), (None, None));
+    parents.insert(root.clone(), (own.name.clone(), None));
     for company in &tree {
         parents.insert(
             company.id.clone(),

@@ -11,6 +11,7 @@ use usage_http::{Secrets, SetupError, TransportBuilder, TransportSettings};
 use usage_models::eset::UserCurrentResponse;
 
 use crate::auth::Auth;
+use crate::company::EsetCompany;
 use crate::error::EsetError;
 use crate::transport::{Call, EsetTransport};
 
@@ -63,18 +64,30 @@ impl EsetClient {
     /// The caller's company id (User/Current `company.companyId`, falling back to
     /// `company.id`): the root of [`company_tree`](Self::company_tree).
     pub async fn own_company_id(&self) -> Result<String, EsetError> {
-        let user = self.current_user().await?;
-        user.company
+        self.own_company().await.map(|company| company.id)
+    }
+
+    /// The caller's company (User/Current `company`): its id (as in
+    /// [`own_company_id`](Self::own_company_id)), name and entity type; it has no parent.
+    pub async fn own_company(&self) -> Result<EsetCompany, EsetError> {
+        let company = self.current_user().await?.company;
+        let id = company
             .company_id
             .filter(|id| !id.trim().is_empty())
-            .or(user.company.id.filter(|id| !id.trim().is_empty()))
+            .or(company.id.filter(|id| !id.trim().is_empty()))
             .ok_or_else(|| EsetError::Decode {
                 call: "User/Current".to_owned(),
                 path: "company.companyId".to_owned(),
                 message: "neither company.companyId nor company.id holds a company id".to_owned(),
                 snippet: "(not shown)".to_owned(),
                 attempts: 1,
-            })
+            })?;
+        Ok(EsetCompany {
+            id,
+            name: company.name,
+            parent_id: None,
+            entity_type: company.type_,
+        })
     }
 
     /// Sends an authenticated call and decodes its answer: gets a token (logging in or
