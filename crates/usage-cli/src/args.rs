@@ -105,7 +105,8 @@ pub(crate) struct CollectArgs {
     /// Also collect GravityZone usage per product type (records with product_type set).
     #[arg(long)]
     pub(crate) product_types: bool,
-    /// Write the data to this file instead of standard output.
+    /// Write the data to this file instead of standard output (checked before any vendor is
+    /// called, replaced whole or not at all; without --format, its extension picks the format).
     #[arg(long, value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
     /// Leave records whose quantity is zero out of the output (totals are unchanged).
