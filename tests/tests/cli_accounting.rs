@@ -122,6 +122,8 @@ async fn gravityzone(body: Bytes) -> Response {
     let reply = |result: Value| answer(&json!({"id": id, "jsonrpc": "2.0", "result": result}));
     match request["method"].as_str().unwrap_or_default() {
         "getCompanyDetails" => reply(json!({"id": GZ_ROOT, "name": "Partner Süd", "type": 0})),
+        // The partner's children are all customers: no partner among them.
+        "getCompaniesList" if params["filters"]["companyType"] == 0 => reply(json!([])),
         "getCompaniesList" if params["parentId"].is_null() || params["parentId"] == GZ_ROOT => {
             reply(json!([
                 {"id": GZ_EMPTY, "name": "Empty Answer GmbH"},

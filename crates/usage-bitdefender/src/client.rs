@@ -8,9 +8,9 @@ use std::sync::atomic::AtomicU64;
 use secrecy::{ExposeSecret, SecretString};
 use usage_http::{Pacer, Secrets, SetupError, Transport, TransportBuilder, TransportSettings};
 use usage_models::bitdefender::{
-    CompanyDetails, CompanyListEntry, GetCompaniesListParams, GetCompanyDetailsParams,
-    GetLicenseInfoParams, GetMonthlyUsageParams, GetMonthlyUsagePerProductTypeParams,
-    GetMonthlyUsagePerProductTypeResult, LicenseInfo,
+    CompaniesListFilters, CompanyDetails, CompanyListEntry, GetCompaniesListParams,
+    GetCompanyDetailsParams, GetLicenseInfoParams, GetMonthlyUsageParams,
+    GetMonthlyUsagePerProductTypeParams, GetMonthlyUsagePerProductTypeResult, LicenseInfo,
 };
 
 use crate::decode::MonthlyUsageOutcome;
@@ -159,6 +159,24 @@ impl GravityZoneClient {
         let parent = checked_company(parent_id)?;
         let params = GetCompaniesListParams {
             filters: None,
+            parent_id: parent.map(str::to_owned),
+        };
+        let reply = self.call(Method::CompaniesList, parent, &params).await?;
+        self.decode_result(&reply)
+    }
+
+    /// `network.getCompaniesList` with `filters.companyType` 0: the direct children of `parent_id`
+    /// that are partners (companies that can have companies below them).
+    pub async fn partner_children(
+        &self,
+        parent_id: Option<&str>,
+    ) -> Result<Vec<CompanyListEntry>, GravityZoneError> {
+        let parent = checked_company(parent_id)?;
+        let params = GetCompaniesListParams {
+            filters: Some(CompaniesListFilters {
+                company_type: Some(0),
+                license_type: None,
+            }),
             parent_id: parent.map(str::to_owned),
         };
         let reply = self.call(Method::CompaniesList, parent, &params).await?;

@@ -7,7 +7,6 @@ use futures::stream::FuturesUnordered;
 use futures::{Stream, StreamExt};
 use usage_models::bitdefender::CompanyListEntry;
 
-use crate::rpc::INVALID_PARAMS;
 use crate::{GravityZoneClient, GravityZoneError};
 
 /// One company of the tree under the API key.
@@ -29,11 +28,12 @@ impl GravityZoneClient {
     /// children of each company in turn (`network.getCompaniesList` with its id), each company
     /// once.
     ///
-    /// A customer company answers `getCompaniesList` with error -32602 ("Invalid value for
-    /// 'parentId'"): that ends its branch and is not an error. Any other failure to list a
-    /// company's children is yielded as an `Err` item and the walk goes on with the other
-    /// branches (the failed one's companies are missing); if the key's own company cannot be
-    /// read, or the key is refused, the walk ends after that error.
+    /// Only partner companies are listed (each with `getCompaniesList` twice: all children,
+    /// and with `filters.companyType` 0 the partners among them); a customer company has no
+    /// children and is not asked (it would answer -32602). A partner whose children cannot be
+    /// listed (-32602 included) is yielded as an `Err` item naming it, and the walk goes on
+    /// with the other branches; if the key's own company cannot be read, or the key is
+    /// refused, the walk ends after that error.
     ///
     /// Companies are yielded as soon as their parent's list arrives, so a caller can fetch usage
     /// while the walk goes on.
@@ -50,8 +50,8 @@ impl GravityZoneClient {
 /// How many getCompaniesList calls a walk keeps on the wire (its limiter still paces them).
 const LISTINGS_IN_FLIGHT: usize = 8;
 
-/// The answer to one getCompaniesList call.
-type ListingAnswer = Result<Vec<CompanyListEntry>, GravityZoneError>;
+/// The answer to one parent's listing: its children, and which of them are partners.
+type ListingAnswer = Result<(Vec<CompanyListEntry>, HashSet<String>), GravityZoneError>;
 
 /// A finished listing: the parent, its depth and the answer.
 type Listing = (String, u32, ListingAnswer);
@@ -108,7 +108,17 @@ impl<'a> TreeWalk<'a> {
                 };
                 let client = self.client;
                 self.in_flight.push(Box::pin(async move {
-                    let answer = client.companies_list(Some(&parent)).await;
+                    // Every child, and the partners among them: only partners are listed in
+                    // turn (a customer has no children), and a partner whose children cannot
+                    // be listed is an error, never an empty branch.
+                    let (all, partners) = futures::join!(
+                        client.companies_list(Some(&parent)),
+                        client.partner_children(Some(&parent))
+                    );
+                    let answer = all.and_then(|all| {
+                        let partners = partners?.into_iter().map(|p| p.id).collect();
+                        Ok((all, partners))
+                    });
                     (parent, depth, answer)
                 }));
             }
@@ -123,7 +133,10 @@ impl<'a> TreeWalk<'a> {
             Ok(details) => match details.id {
                 Some(id) if !id.is_empty() => {
                     self.seen.insert(id.clone());
-                    self.to_list.push_back((id.clone(), 0));
+                    // A key of a customer company (type 1) has nothing below it.
+                    if details.type_ != Some(1) {
+                        self.to_list.push_back((id.clone(), 0));
+                    }
                     self.ready.push_back(Ok(GzCompany {
                         id,
                         name: details.name,
@@ -153,7 +166,7 @@ impl<'a> TreeWalk<'a> {
     /// The children of `parent` from its listing, queued to be listed in turn.
     fn children(&mut self, parent: String, depth: u32, answer: ListingAnswer) {
         match answer {
-            Ok(children) => {
+            Ok((children, partners)) => {
                 for child in children {
                     if !self.seen.insert(child.id.clone()) {
                         tracing::debug!(
@@ -163,7 +176,9 @@ impl<'a> TreeWalk<'a> {
                         );
                         continue;
                     }
-                    self.to_list.push_back((child.id.clone(), depth + 1));
+                    if partners.contains(&child.id) {
+                        self.to_list.push_back((child.id.clone(), depth + 1));
+                    }
                     self.ready.push_back(Ok(GzCompany {
                         id: child.id,
                         name: child.name,
@@ -171,12 +186,6 @@ impl<'a> TreeWalk<'a> {
                         depth: depth + 1,
                     }));
                 }
-            }
-            Err(GravityZoneError::Rpc {
-                code: INVALID_PARAMS,
-                ..
-            }) => {
-                tracing::trace!(company = %parent, "no children (a customer company)");
             }
             Err(error) => {
                 if error.is_auth() {

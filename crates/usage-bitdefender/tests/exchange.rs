@@ -204,6 +204,10 @@ struct ByMethod;
 
 impl Respond for ByMethod {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if common::partners_only(&request.body) {
+            // The fixture's companies are customers: no partner among them.
+            return common::rpc_result(json!([])).answer(request);
+        }
         let name = match request_method(&request.body).as_deref() {
             Some("getMonthlyUsage") => "get-monthly-usage-all-counters.json",
             Some("getMonthlyUsagePerProductType") => "get-monthly-usage-per-product-type.json",
@@ -408,6 +412,9 @@ impl Respond for Echoing {
             Some("getCompanyDetails") => {
                 common::rpc_result(json!({"id": self.root, "name": "Root"})).answer(request)
             }
+            Some("getCompaniesList") if common::partners_only(&request.body) => {
+                common::rpc_result(json!([])).answer(request)
+            }
             Some("getCompaniesList") if params["parentId"] == json!(self.root) => {
                 let list: Vec<Value> = self
                     .children
@@ -481,8 +488,9 @@ async fn no_exchange_of_a_whole_session_holds_the_api_key() {
     );
 
     let exchanges = recorder.exchanges();
-    // details, 3 listings, 1 + 3 usage attempts, 1 license: 9.
-    assert_eq!(exchanges.len(), 9, "{exchanges:#?}");
+    // details, 2 listings of the root (all, partners; customers are not listed), 1 + 3 usage
+    // attempts, 1 license: 8.
+    assert_eq!(exchanges.len(), 8, "{exchanges:#?}");
     for e in &exchanges {
         assert_no_key(e);
     }
@@ -523,12 +531,19 @@ fn canned_tree() -> (Canned, String, Vec<String>) {
         .with(
             "companies.getCompanyDetails",
             json!({}),
-            ok(fixture("get-company-details.json")),
+            // The key's own company is a partner (type 0): its children are listed.
+            ok(json!({"id": 6, "jsonrpc": "2.0", "result": {"id": root, "name": "Partner Süd", "type": 0}})
+                .to_string()),
         )
         .with(
             "network.getCompaniesList",
             json!({"parentId": root}),
             ok(list),
+        )
+        .with(
+            "network.getCompaniesList",
+            json!({"parentId": root, "filters": {"companyType": 0}}),
+            ok(r#"{"id": 8, "jsonrpc": "2.0", "result": []}"#),
         )
         .with(
             "network.getCompaniesList",
@@ -596,9 +611,10 @@ async fn a_replaying_client_needs_no_server() {
         .unwrap();
     gz.license_info(Some(&customers[1])).await.unwrap();
 
-    // Each call asked exactly once, with the same call/request shapes a recording has.
+    // Each call asked exactly once, with the same call/request shapes a recording has (the
+    // customers are not listed: only the root, all and partners).
     let asked = source.asked();
-    assert_eq!(asked.len(), 8, "{asked:#?}");
+    assert_eq!(asked.len(), 7, "{asked:#?}");
     assert_eq!(
         asked[0],
         ("companies.getCompanyDetails".to_string(), json!({}))

@@ -114,7 +114,10 @@ impl Respond for TreeServer {
                     .get("parentId")
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                self.listed.lock().unwrap().push(parent.clone());
+                let partners_only = common::partners_only(&request.body);
+                if !partners_only {
+                    self.listed.lock().unwrap().push(parent.clone());
+                }
                 let Some(parent) = parent else {
                     return common::rpc_error(200, -32000, "Server error", "no parentId sent")
                         .answer(request);
@@ -135,6 +138,7 @@ impl Respond for TreeServer {
                 match self.children.get(&parent) {
                     Some(kids) => common::rpc_result(Value::Array(
                         kids.iter()
+                            .filter(|k| !partners_only || !self.customers.contains(*k))
                             .map(|k| json!({"id": k, "name": name_of(k)}))
                             .collect(),
                     ))
@@ -193,16 +197,16 @@ async fn walks_sixty_companies_on_three_levels_each_once_with_its_parent() {
     assert!(depths.is_sorted(), "breadth first: {depths:?}");
     assert!(companies.iter().all(|c| c.name == Some(name_of(&c.id))));
 
-    // Every company's children were asked for exactly once; the customers' -32602 ended their
-    // branches (nothing was asked below them).
+    // Every partner's children were asked for exactly once (besides the partner filter);
+    // customers were never asked (they have no children).
     let listed = listed.lock().unwrap().clone();
     let mut asked: HashMap<String, usize> = HashMap::new();
     for parent in listed {
         *asked.entry(parent.unwrap()).or_default() += 1;
     }
-    assert_eq!(asked.len(), 60);
+    assert_eq!(asked.len(), 60 - tree.customers.len());
     assert!(asked.values().all(|&n| n == 1), "{asked:?}");
-    assert!(asked.keys().all(|k| tree.expected.contains_key(k)));
+    assert!(asked.keys().all(|k| !tree.customers.contains(k)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -317,4 +321,62 @@ async fn a_customer_key_is_a_tree_of_one() {
             depth: 0,
         }]
     );
+}
+
+/// A partner whose children cannot be listed (-32602, "Invalid value for 'parentId'") is an
+/// error item naming it, never an empty branch: its customers would otherwise vanish.
+#[tokio::test(start_paused = true)]
+async fn a_partner_answering_invalid_params_is_an_error_not_a_leaf() {
+    let _ticker = Ticker::start();
+    let root = "6572e499d2128b2f33892f90";
+    let partner = "656b64da26f2a74de4651327";
+    let customer = "6572e499d2128b2f33892f99";
+    let server = MockServer::start().await;
+    let respond = move |request: &Request| {
+        let params = request_params(&request.body);
+        match request_method(&request.body).unwrap_or_default().as_str() {
+            "getCompanyDetails" => {
+                common::rpc_result(json!({"type": 0, "id": root, "name": "Root"})).answer(request)
+            }
+            "getCompaniesList" if params["parentId"] == root => {
+                let all = json!([{"id": partner, "name": "Partner"}, {"id": customer, "name": "Customer"}]);
+                let partners = json!([{"id": partner, "name": "Partner"}]);
+                let list = if common::partners_only(&request.body) {
+                    partners
+                } else {
+                    all
+                };
+                common::rpc_result(list).answer(request)
+            }
+            _ => common::json_body(fixture("error-invalid-parent-id.json")).answer(request),
+        }
+    };
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(respond)
+        .mount(&server)
+        .await;
+    let gz = client(&server);
+
+    let items: Vec<Result<GzCompany, GravityZoneError>> = gz.company_tree().collect().await;
+
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i.as_ref().ok().map(|c| c.id.as_str()))
+        .collect();
+    assert_eq!(ids, [root, partner, customer]);
+    let errors: Vec<&GravityZoneError> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errors.len(), 1, "{items:?}");
+    assert!(
+        matches!(errors[0], GravityZoneError::Rpc { code: -32602, company: Some(c), .. } if c == partner),
+        "{:?}",
+        errors[0]
+    );
+    // The customer was never asked for children.
+    let asked_customer = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| request_params(&r.body)["parentId"] == customer);
+    assert!(!asked_customer);
 }

@@ -428,6 +428,12 @@ pub(crate) fn request_id(body: &[u8]) -> Option<u64> {
         .as_u64()
 }
 
+/// Whether a `getCompaniesList` request asks for partner companies only
+/// (`filters.companyType` 0), as the tree walk does beside the full listing.
+pub(crate) fn partners_only(body: &[u8]) -> bool {
+    request_params(body)["filters"]["companyType"] == json!(0)
+}
+
 /// The JSON-RPC method of a request body.
 pub(crate) fn request_method(body: &[u8]) -> Option<String> {
     Some(
