@@ -124,6 +124,7 @@ async fn gravityzone(body: Bytes) -> Response {
         "getCompanyDetails" => reply(json!({"id": GZ_ROOT, "name": "Partner Süd", "type": 0})),
         // The partner's children are all customers: no partner among them.
         "getCompaniesList" if params["filters"]["companyType"] == 0 => reply(json!([])),
+        "getCompanyFoldersList" => reply(json!([])),
         "getCompaniesList" if params["parentId"].is_null() || params["parentId"] == GZ_ROOT => {
             reply(json!([
                 {"id": GZ_EMPTY, "name": "Empty Answer GmbH"},

@@ -40,7 +40,7 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
     assert_eq!(vendors, BTreeSet::from(["bitdefender", "eset"]));
 
     // Every company of the sandbox is accounted for: in the records or listed without usage
-    // (the ESET API user's own company included: it has no usage of its own).
+    // (the ESET API user's own company and a managed MSP: no usage of their own).
     let dataset = usage_sandbox::Dataset::new(SandboxConfig::default().seed);
     let expected_companies: BTreeSet<(String, String)> = std::iter::once(dataset.eset_root())
         .chain(dataset.eset_companies())
@@ -53,9 +53,18 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
         )
         .collect();
     assert_eq!(expected_companies.len(), 211);
+    // Without usage: the API user's own company and the managed MSP without licenses, both
+    // absent from ESET's usage report, never failures.
+    let without_usage: BTreeSet<&str> = doc["without_usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["company_id"].as_str().unwrap())
+        .collect();
+    let managed_msp = dataset.eset_managed_msp_without_usage().unwrap();
     assert_eq!(
-        doc["without_usage"][0]["company_id"],
-        dataset.eset_root().id.as_str()
+        without_usage,
+        BTreeSet::from([dataset.eset_root().id.as_str(), managed_msp.id.as_str()])
     );
     assert_eq!(companies(&doc), expected_companies);
 
@@ -82,6 +91,7 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
             "company_id",
             "company_name",
             "parent_company_id",
+            "company_role",
             "period_start",
             "period_end",
             "product",

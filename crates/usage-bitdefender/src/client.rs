@@ -8,9 +8,10 @@ use std::sync::atomic::AtomicU64;
 use secrecy::{ExposeSecret, SecretString};
 use usage_http::{Pacer, Secrets, SetupError, Transport, TransportBuilder, TransportSettings};
 use usage_models::bitdefender::{
-    CompaniesListFilters, CompanyDetails, CompanyListEntry, GetCompaniesListParams,
-    GetCompanyDetailsParams, GetLicenseInfoParams, GetMonthlyUsageParams,
-    GetMonthlyUsagePerProductTypeParams, GetMonthlyUsagePerProductTypeResult, LicenseInfo,
+    CompaniesListFilters, CompanyDetails, CompanyFolderEntry, CompanyListEntry,
+    GetCompaniesListParams, GetCompanyDetailsParams, GetCompanyFoldersListParams,
+    GetLicenseInfoParams, GetMonthlyUsageParams, GetMonthlyUsagePerProductTypeParams,
+    GetMonthlyUsagePerProductTypeResult, LicenseInfo,
 };
 
 use crate::decode::MonthlyUsageOutcome;
@@ -180,6 +181,23 @@ impl GravityZoneClient {
             parent_id: parent.map(str::to_owned),
         };
         let reply = self.call(Method::CompaniesList, parent, &params).await?;
+        self.decode_result(&reply)
+    }
+
+    /// `network.getCompanyFoldersList`: the company folders directly inside `parent_id` (a
+    /// company or a folder; the key's company when `None`). A folder is a container, never a
+    /// company: the companies in it have the company above the folder as their parent.
+    pub async fn company_folders(
+        &self,
+        parent_id: Option<&str>,
+    ) -> Result<Vec<CompanyFolderEntry>, GravityZoneError> {
+        let parent = checked_company(parent_id)?;
+        let params = GetCompanyFoldersListParams {
+            parent_id: parent.map(str::to_owned),
+        };
+        let reply = self
+            .call(Method::CompanyFoldersList, parent, &params)
+            .await?;
         self.decode_result(&reply)
     }
 

@@ -211,11 +211,31 @@ pub enum GravityZoneError {
         /// What is wrong.
         detail: String,
     },
+
+    /// A company folder whose contents could not be listed: the companies kept in it (and in
+    /// the folders inside it) are unknown. `error` is what the listing call answered.
+    #[error(
+        "GravityZone company folder {}{folder} (inside company {owner}) could not be listed: {error}",
+        name.as_deref().map(|n| format!("{n:?} ")).unwrap_or_default()
+    )]
+    FolderUnreadable {
+        /// The folder id.
+        folder: String,
+        /// The folder name, when the vendor sent one.
+        name: Option<String>,
+        /// The company the folder belongs to (the parent of every company inside it).
+        owner: String,
+        /// Why the listing failed.
+        error: Box<GravityZoneError>,
+    },
 }
 
 impl GravityZoneError {
     /// The call the error came from (`service.method`), if it came from one.
     pub fn method(&self) -> Option<&str> {
+        if let Self::FolderUnreadable { error, .. } = self {
+            return error.method();
+        }
         match self {
             Self::Unauthorized { method, .. }
             | Self::Forbidden { method, .. }
@@ -228,12 +248,15 @@ impl GravityZoneError {
             | Self::Transport { method, .. }
             | Self::TooLarge { method, .. }
             | Self::WaitTooLong { method, .. } => Some(method),
-            Self::InvalidInput { .. } | Self::Setup { .. } => None,
+            Self::InvalidInput { .. } | Self::Setup { .. } | Self::FolderUnreadable { .. } => None,
         }
     }
 
     /// The JSON-RPC error code, if the server sent one.
     pub fn rpc_code(&self) -> Option<i64> {
+        if let Self::FolderUnreadable { error, .. } = self {
+            return error.rpc_code();
+        }
         match self {
             Self::Rpc { code, .. } => Some(*code),
             Self::Unauthorized { code, .. }
@@ -245,6 +268,9 @@ impl GravityZoneError {
 
     /// The HTTP status of the response, if there was one.
     pub fn http_status(&self) -> Option<u16> {
+        if let Self::FolderUnreadable { error, .. } = self {
+            return error.http_status();
+        }
         match self {
             Self::Unauthorized { status, .. }
             | Self::Forbidden { status, .. }
@@ -260,6 +286,9 @@ impl GravityZoneError {
 
     /// `error.data.details` of the server's JSON-RPC error, if it sent one.
     pub fn details(&self) -> Option<&str> {
+        if let Self::FolderUnreadable { error, .. } = self {
+            return error.details();
+        }
         match self {
             Self::Unauthorized { details, .. }
             | Self::Forbidden { details, .. }
@@ -360,6 +389,9 @@ impl GravityZoneError {
     /// True when the credentials or their rights are the problem (HTTP 401 or 403): retrying or
     /// asking about another company will not help.
     pub fn is_auth(&self) -> bool {
+        if let Self::FolderUnreadable { error, .. } = self {
+            return error.is_auth();
+        }
         matches!(self, Self::Unauthorized { .. } | Self::Forbidden { .. })
     }
 }

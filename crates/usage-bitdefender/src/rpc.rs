@@ -95,6 +95,7 @@ pub(crate) enum Method {
     MonthlyUsagePerProductType,
     LicenseInfo,
     CompaniesList,
+    CompanyFoldersList,
     CompanyDetails,
 }
 
@@ -103,7 +104,8 @@ pub(crate) enum Method {
 pub(crate) enum RateClass {
     /// Licensing methods and `companies.getCompanyDetails`: 5 requests/s.
     Licensing,
-    /// Every other method (here: `network.getCompaniesList`): 10 requests/s.
+    /// Every other method (here: `network.getCompaniesList` and `getCompanyFoldersList`):
+    /// 10 requests/s.
     Default,
 }
 
@@ -134,6 +136,7 @@ impl Method {
             Self::MonthlyUsagePerProductType => "getMonthlyUsagePerProductType",
             Self::LicenseInfo => "getLicenseInfo",
             Self::CompaniesList => "getCompaniesList",
+            Self::CompanyFoldersList => "getCompanyFoldersList",
             Self::CompanyDetails => "getCompanyDetails",
         }
     }
@@ -144,7 +147,7 @@ impl Method {
             Self::MonthlyUsage | Self::MonthlyUsagePerProductType | Self::LicenseInfo => {
                 Service::Licensing
             }
-            Self::CompaniesList => Service::Network,
+            Self::CompaniesList | Self::CompanyFoldersList => Service::Network,
             Self::CompanyDetails => Service::Companies,
         }
     }
@@ -156,6 +159,7 @@ impl Method {
             Self::MonthlyUsagePerProductType => "licensing.getMonthlyUsagePerProductType",
             Self::LicenseInfo => "licensing.getLicenseInfo",
             Self::CompaniesList => "network.getCompaniesList",
+            Self::CompanyFoldersList => "network.getCompanyFoldersList",
             Self::CompanyDetails => "companies.getCompanyDetails",
         }
     }
@@ -167,7 +171,7 @@ impl Method {
             | Self::MonthlyUsagePerProductType
             | Self::LicenseInfo
             | Self::CompanyDetails => RateClass::Licensing,
-            Self::CompaniesList => RateClass::Default,
+            Self::CompaniesList | Self::CompanyFoldersList => RateClass::Default,
         }
     }
 }

@@ -204,8 +204,10 @@ struct ByMethod;
 
 impl Respond for ByMethod {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if common::partners_only(&request.body) {
-            // The fixture's companies are customers: no partner among them.
+        if common::partners_only(&request.body)
+            || request_method(&request.body).as_deref() == Some("getCompanyFoldersList")
+        {
+            // The fixture's companies are customers: no partner among them, and no folder.
             return common::rpc_result(json!([])).answer(request);
         }
         let name = match request_method(&request.body).as_deref() {
@@ -415,6 +417,7 @@ impl Respond for Echoing {
             Some("getCompaniesList") if common::partners_only(&request.body) => {
                 common::rpc_result(json!([])).answer(request)
             }
+            Some("getCompanyFoldersList") => common::rpc_result(json!([])).answer(request),
             Some("getCompaniesList") if params["parentId"] == json!(self.root) => {
                 let list: Vec<Value> = self
                     .children
@@ -488,9 +491,9 @@ async fn no_exchange_of_a_whole_session_holds_the_api_key() {
     );
 
     let exchanges = recorder.exchanges();
-    // details, 2 listings of the root (all, partners; customers are not listed), 1 + 3 usage
-    // attempts, 1 license: 8.
-    assert_eq!(exchanges.len(), 8, "{exchanges:#?}");
+    // details, 3 listings of the root (all, partners, folders; customers are not listed),
+    // 1 + 3 usage attempts, 1 license: 9.
+    assert_eq!(exchanges.len(), 9, "{exchanges:#?}");
     for e in &exchanges {
         assert_no_key(e);
     }
@@ -544,6 +547,11 @@ fn canned_tree() -> (Canned, String, Vec<String>) {
             "network.getCompaniesList",
             json!({"parentId": root, "filters": {"companyType": 0}}),
             ok(r#"{"id": 8, "jsonrpc": "2.0", "result": []}"#),
+        )
+        .with(
+            "network.getCompanyFoldersList",
+            json!({"parentId": root}),
+            ok(r#"{"id": 9, "jsonrpc": "2.0", "result": []}"#),
         )
         .with(
             "network.getCompaniesList",
@@ -612,9 +620,9 @@ async fn a_replaying_client_needs_no_server() {
     gz.license_info(Some(&customers[1])).await.unwrap();
 
     // Each call asked exactly once, with the same call/request shapes a recording has (the
-    // customers are not listed: only the root, all and partners).
+    // customers are not listed: only the root: all, partners and folders).
     let asked = source.asked();
-    assert_eq!(asked.len(), 7, "{asked:#?}");
+    assert_eq!(asked.len(), 8, "{asked:#?}");
     assert_eq!(
         asked[0],
         ("companies.getCompanyDetails".to_string(), json!({}))
@@ -815,7 +823,7 @@ async fn a_recorded_session_replays_to_the_same_results() {
         .unwrap();
     let recorded = collect(&live).await;
     let recorded_exchanges = recording.exchanges();
-    assert_eq!(recorded_exchanges.len(), 6, "{recorded_exchanges:#?}");
+    assert_eq!(recorded_exchanges.len(), 7, "{recorded_exchanges:#?}");
 
     let source = Arc::new(Canned::from_exchanges(&recorded_exchanges));
     let rerecording = Arc::new(Recorder::default());

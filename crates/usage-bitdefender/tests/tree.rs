@@ -86,11 +86,14 @@ fn name_of(id: &str) -> String {
     format!("Company {}", &id[id.len() - 4..])
 }
 
-/// Answers `getCompanyDetails` (the root) and `getCompaniesList` from the tree; `failing` lists
-/// companies whose children cannot be listed (-32000).
+/// Answers `getCompanyDetails` (the root), `getCompaniesList` and `getCompanyFoldersList` from
+/// the tree; `failing` lists companies and folders whose contents cannot be listed (-32000).
 struct TreeServer {
     root: String,
+    /// company or folder -> the companies directly inside it.
     children: BTreeMap<String, Vec<String>>,
+    /// company or folder -> the folders directly inside it.
+    folders: BTreeMap<String, Vec<String>>,
     customers: HashSet<String>,
     failing: HashSet<String>,
     listed: Arc<Mutex<Vec<Option<String>>>>,
@@ -107,6 +110,28 @@ impl Respond for TreeServer {
                     "type": 0, "id": self.root, "name": name_of(&self.root),
                     "isSuspended": false, "createdAt": "2019-02-01T08:00:00"
                 }))
+                .answer(request)
+            }
+            "getCompanyFoldersList" => {
+                let Some(parent) = params.get("parentId").and_then(Value::as_str) else {
+                    return common::rpc_error(200, -32000, "Server error", "no parentId sent")
+                        .answer(request);
+                };
+                if self.failing.contains(parent) {
+                    return common::rpc_error(200, -32000, "Server error", "folders unavailable")
+                        .answer(request);
+                }
+                if self.customers.contains(parent) {
+                    return common::json_body(fixture("error-invalid-parent-id.json"))
+                        .answer(request);
+                }
+                let folders = self.folders.get(parent).cloned().unwrap_or_default();
+                common::rpc_result(Value::Array(
+                    folders
+                        .iter()
+                        .map(|f| json!({"id": f, "name": format!("Folder {}", &f[f.len() - 4..])}))
+                        .collect(),
+                ))
                 .answer(request)
             }
             "getCompaniesList" => {
@@ -153,12 +178,21 @@ impl Respond for TreeServer {
 }
 
 async fn serve(tree: &Tree, failing: &[String]) -> (MockServer, Arc<Mutex<Vec<Option<String>>>>) {
+    serve_with_folders(tree, &BTreeMap::new(), failing).await
+}
+
+async fn serve_with_folders(
+    tree: &Tree,
+    folders: &BTreeMap<String, Vec<String>>,
+    failing: &[String],
+) -> (MockServer, Arc<Mutex<Vec<Option<String>>>>) {
     let server = MockServer::start().await;
     let listed = Arc::new(Mutex::new(Vec::new()));
     Mock::given(wiremock::matchers::method("POST"))
         .respond_with(TreeServer {
             root: tree.root.clone(),
             children: tree.children.clone(),
+            folders: folders.clone(),
             customers: tree.customers.clone(),
             failing: failing.iter().cloned().collect(),
             listed: listed.clone(),
@@ -319,6 +353,7 @@ async fn a_customer_key_is_a_tree_of_one() {
             name: Some("Müller Haustechnik GmbH & Co. KG".to_string()),
             parent_id: None,
             depth: 0,
+            partner: false,
         }]
     );
 }
@@ -337,6 +372,9 @@ async fn a_partner_answering_invalid_params_is_an_error_not_a_leaf() {
         match request_method(&request.body).unwrap_or_default().as_str() {
             "getCompanyDetails" => {
                 common::rpc_result(json!({"type": 0, "id": root, "name": "Root"})).answer(request)
+            }
+            "getCompanyFoldersList" if params["parentId"] == root => {
+                common::rpc_result(json!([])).answer(request)
             }
             "getCompaniesList" if params["parentId"] == root => {
                 let all = json!([{"id": partner, "name": "Partner"}, {"id": customer, "name": "Customer"}]);
@@ -379,4 +417,107 @@ async fn a_partner_answering_invalid_params_is_an_error_not_a_leaf() {
         .iter()
         .any(|r| request_params(&r.body)["parentId"] == customer);
     assert!(!asked_customer);
+}
+
+/// Moves companies of the 60-company tree into company folders: the root's direct customers
+/// 0 and 1 into a folder under the root, customer 2 and partner 3 (with its branch) into a
+/// folder inside that one. Returns the folder map and the two folder ids.
+fn into_folders(tree: &mut Tree) -> (BTreeMap<String, Vec<String>>, String, String) {
+    let outer = id(900);
+    let inner = id(901);
+    let top = tree.children[&tree.root].clone();
+    let direct: Vec<String> = top
+        .iter()
+        .filter(|c| tree.customers.contains(*c))
+        .cloned()
+        .collect();
+    let partner3 = top
+        .iter()
+        .filter(|c| !tree.customers.contains(*c))
+        .nth(3)
+        .unwrap()
+        .clone();
+    let in_outer = vec![direct[0].clone(), direct[1].clone()];
+    let in_inner = vec![direct[2].clone(), partner3];
+    tree.children.insert(
+        tree.root.clone(),
+        top.into_iter()
+            .filter(|c| !in_outer.contains(c) && !in_inner.contains(c))
+            .collect(),
+    );
+    tree.children.insert(outer.clone(), in_outer);
+    tree.children.insert(inner.clone(), in_inner);
+    let folders = BTreeMap::from([
+        (tree.root.clone(), vec![outer.clone()]),
+        // A folder that names itself and its parent again is listed once.
+        (outer.clone(), vec![inner.clone(), outer.clone()]),
+        (inner.clone(), vec![outer.clone()]),
+    ]);
+    (folders, outer, inner)
+}
+
+/// Companies kept in company folders, one folder inside another, are found with the company
+/// above the folders as their parent; a partner inside a folder is walked too; folders are never
+/// companies.
+#[tokio::test(start_paused = true)]
+async fn companies_in_nested_folders_are_found_with_the_company_above_as_parent() {
+    let _ticker = Ticker::start();
+    let mut tree = tree();
+    let (folders, outer, inner) = into_folders(&mut tree);
+    let (server, _) = serve_with_folders(&tree, &folders, &[]).await;
+    let gz = client(&server);
+
+    let items: Vec<Result<GzCompany, GravityZoneError>> = gz.company_tree().collect().await;
+    let companies: Vec<GzCompany> = items.into_iter().map(Result::unwrap).collect();
+
+    let found: BTreeMap<String, (Option<String>, u32)> = companies
+        .iter()
+        .map(|c| (c.id.clone(), (c.parent_id.clone(), c.depth)))
+        .collect();
+    assert_eq!(companies.len(), 60, "each company once");
+    assert_eq!(
+        found, tree.expected,
+        "folders change no parent and no depth"
+    );
+    assert!(!found.contains_key(&outer) && !found.contains_key(&inner));
+    let partners: HashSet<&str> = companies
+        .iter()
+        .filter(|c| c.partner)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(partners.len(), 5, "the root and its four partners");
+}
+
+/// A folder whose contents cannot be listed is an error naming the folder and the company it
+/// belongs to; the rest of the tree is still walked.
+#[tokio::test(start_paused = true)]
+async fn a_failing_folder_is_an_error_naming_it() {
+    let _ticker = Ticker::start();
+    let mut tree = tree();
+    let (folders, _outer, inner) = into_folders(&mut tree);
+    let (server, _) = serve_with_folders(&tree, &folders, std::slice::from_ref(&inner)).await;
+    let gz = client(&server);
+
+    let items: Vec<Result<GzCompany, GravityZoneError>> = gz.company_tree().collect().await;
+    let errors: Vec<&GravityZoneError> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match errors[0] {
+        GravityZoneError::FolderUnreadable {
+            folder,
+            name,
+            owner,
+            error,
+        } => {
+            assert_eq!(folder, &inner);
+            assert_eq!(name.as_deref(), Some(&*format!("Folder {}", &inner[20..])));
+            assert_eq!(owner, &tree.root);
+            assert_eq!(error.rpc_code(), Some(-32000));
+            let text = errors[0].to_string();
+            assert!(text.contains(&inner) && text.contains(&tree.root), "{text}");
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    // The inner folder held one customer and partner 3 (which has no customers): 2 missing.
+    let companies = items.iter().filter(|i| i.is_ok()).count();
+    assert_eq!(companies, 58);
 }

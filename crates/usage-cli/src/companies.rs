@@ -6,7 +6,7 @@ use std::io::Write;
 use futures::StreamExt;
 use serde::Serialize;
 use usage_bitdefender::GravityZoneClient;
-use usage_core::Vendor;
+use usage_core::{CompanyRole, Vendor};
 use usage_eset::EsetClient;
 
 use crate::args::Format;
@@ -24,6 +24,8 @@ pub(crate) struct CompanyRow {
     pub(crate) company_name: Option<String>,
     /// The company directly above, when known (null for the API user's own company).
     pub(crate) parent_company_id: Option<String>,
+    /// `msp`, `reseller` or `customer` (SPEC section 2).
+    pub(crate) company_role: CompanyRole,
     /// 0 for the API user's own company, 1 for its children, and so on.
     pub(crate) depth: u32,
 }
@@ -51,6 +53,7 @@ pub(crate) async fn eset(client: &EsetClient) -> Result<Vec<CompanyRow>, String>
         company_id: root.clone(),
         company_name: user.company.name.clone(),
         parent_company_id: None,
+        company_role: CompanyRole::Msp,
         depth: 0,
     }];
     rows.extend(tree.iter().map(|c| CompanyRow {
@@ -58,6 +61,7 @@ pub(crate) async fn eset(client: &EsetClient) -> Result<Vec<CompanyRow>, String>
         company_id: c.id.clone(),
         company_name: c.name.clone(),
         parent_company_id: c.parent_id.clone(),
+        company_role: CompanyRole::of_eset(false, c.entity_type),
         depth: depth(&parents, &c.id),
     }));
     Ok(rows)
@@ -88,6 +92,7 @@ pub(crate) async fn gravityzone(client: &GravityZoneClient) -> Result<Vec<Compan
             vendor: Vendor::Bitdefender,
             company_id: company.id,
             company_name: company.name,
+            company_role: CompanyRole::of_gravityzone(company.parent_id.is_none(), company.partner),
             parent_company_id: company.parent_id,
             depth: company.depth,
         });
@@ -173,10 +178,11 @@ fn print_tree(out: &mut dyn Write, rows: &[&CompanyRow]) -> std::io::Result<()> 
     while let Some((row, indent)) = stack.pop() {
         writeln!(
             out,
-            "{:indent$}{}  {}",
+            "{:indent$}{}  {}  ({})",
             "",
             safe(&row.company_id),
             safe(row.company_name.as_deref().unwrap_or("(no name)")),
+            row.company_role,
             indent = indent * 2 + 2
         )?;
         if let Some(kids) = children.get(&Some(row.company_id.as_str())) {

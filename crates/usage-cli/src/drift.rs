@@ -57,6 +57,10 @@ const SCHEMAS: &[(&str, &str)] = &[
         include_str!("../../../schemas/bitdefender/get-companies-list-result.json"),
     ),
     (
+        "bitdefender/get-company-folders-list-result.json",
+        include_str!("../../../schemas/bitdefender/get-company-folders-list-result.json"),
+    ),
+    (
         "bitdefender/get-company-details-result.json",
         include_str!("../../../schemas/bitdefender/get-company-details-result.json"),
     ),
@@ -88,6 +92,9 @@ fn schema_for(vendor: Vendor, call: &str, status: u16) -> Option<(&'static str, 
         }
         (Vendor::Bitdefender, "network.getCompaniesList") => {
             "bitdefender/get-companies-list-result.json"
+        }
+        (Vendor::Bitdefender, "network.getCompanyFoldersList") => {
+            "bitdefender/get-company-folders-list-result.json"
         }
         (Vendor::Bitdefender, "companies.getCompanyDetails") => {
             "bitdefender/get-company-details-result.json"

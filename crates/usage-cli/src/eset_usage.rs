@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use futures::{StreamExt, pin_mut};
 use indicatif::ProgressBar;
 use usage_core::{
-    EsetReportKind, Period, UsageRecord, Vendor, merge_repeated, normalize_eset_company,
+    CompanyRole, EsetReportKind, Period, UsageRecord, Vendor, merge_repeated,
+    normalize_eset_company,
 };
 use usage_eset::{
     DateRange, EsetClient, ReportKind, ReportScope, UsageCompany, UsageReportRequest,
@@ -48,21 +49,19 @@ pub(crate) async fn collect(
             return out;
         }
     };
-    let mut parents: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    parents.insert(root.clone(), (own.name.clone(), None));
+    let mut parents: Places = HashMap::new();
+    parents.insert(root.clone(), (own.name.clone(), None, CompanyRole::Msp));
     for company in &tree {
         parents.insert(
             company.id.clone(),
-            (company.name.clone(), company.parent_id.clone()),
+            (
+                company.name.clone(),
+                company.parent_id.clone(),
+                CompanyRole::of_eset(false, company.entity_type),
+            ),
         );
     }
     out.known_ids = parents.keys().cloned().collect();
-    // Reseller-type companies (1001-1006, e.g. a Managed MSP) may have no usage of their own.
-    let resellers: HashSet<&str> = tree
-        .iter()
-        .filter(|c| c.entity_type.is_some_and(|t| (1001..=1006).contains(&t)))
-        .map(|c| c.id.as_str())
-        .collect();
 
     let wanted: Vec<String> = if request.companies.is_empty() {
         tree.iter().map(|c| c.id.clone()).collect()
@@ -153,7 +152,7 @@ pub(crate) async fn collect(
                     .company_id
                     .as_ref()
                     .and_then(|id| parents.get(id))
-                    .and_then(|(name, _)| name.clone());
+                    .and_then(|(name, _, _)| name.clone());
                 out.failures.push(Failure {
                     vendor: Vendor::Eset,
                     company_id: rejected.company_id.clone(),
@@ -166,16 +165,14 @@ pub(crate) async fn collect(
                 if !seen.insert(company.company_id.clone()) {
                     continue;
                 }
-                let (tree_name, parent) = parents
-                    .get(&company.company_id)
-                    .cloned()
-                    .unwrap_or((None, None));
+                let (tree_name, parent, role) = place(&parents, &company.company_id);
                 match normalize_eset_company(
                     company,
                     request.eset_report,
                     core_period,
                     &page.endpoint,
                     parent.as_deref(),
+                    role,
                 ) {
                     // The report lists the company with no license rows: it used nothing
                     // this month. It is accounted for, not dropped.
@@ -234,11 +231,11 @@ pub(crate) async fn collect(
         let quiet: Vec<&str> = accountable
             .iter()
             .copied()
-            .filter(|id| *id == root || resellers.contains(id))
+            .filter(|id| *id == root || place(&parents, id).2 == CompanyRole::Reseller)
             .filter(|id| !seen.contains(*id) && !failed.contains(*id))
             .collect();
         for id in quiet {
-            let (name, parent) = parents.get(id).cloned().unwrap_or((None, None));
+            let (name, parent, _) = place(&parents, id);
             seen.insert(id.to_owned());
             out.without_usage.push(WithoutUsage {
                 vendor: Vendor::Eset,
@@ -259,7 +256,7 @@ pub(crate) async fn collect(
         .into_iter()
         .filter(|id| !seen.contains(*id) && !failed.contains(*id))
     {
-        let name = parents.get(id).and_then(|(name, _)| name.clone());
+        let name = parents.get(id).and_then(|(name, _, _)| name.clone());
         let message = match &report_error {
             Some(e) => format!("ESET usage report stopped before this company: {e}"),
             None => format!(
@@ -278,6 +275,18 @@ pub(crate) async fn collect(
     out
 }
 
+/// What the tree says of each company: (name, parent, role).
+type Places = HashMap<String, (Option<String>, Option<String>, CompanyRole)>;
+
+/// The tree's name, parent and role of `id`; a company the tree did not name (a report can list
+/// one) is a customer with no known parent.
+fn place(parents: &Places, id: &str) -> (Option<String>, Option<String>, CompanyRole) {
+    parents
+        .get(id)
+        .cloned()
+        .unwrap_or((None, None, CompanyRole::Customer))
+}
+
 /// A company ESET listed again (on the same page or a later one): its rows are merged into what
 /// was collected for it; the same row with another number makes the company a failure.
 fn merge_repeat(
@@ -286,7 +295,7 @@ fn merge_repeat(
     request: &Request,
     period: Period,
     endpoint: &str,
-    parents: &HashMap<String, (Option<String>, Option<String>)>,
+    parents: &Places,
 ) {
     let id = company.company_id.as_str();
     if out
@@ -296,7 +305,7 @@ fn merge_repeat(
     {
         return;
     }
-    let (tree_name, parent) = parents.get(id).cloned().unwrap_or((None, None));
+    let (tree_name, parent, role) = place(parents, id);
     let fail = |out: &mut VendorResult, message: String| {
         out.records.retain(|r| &*r.company_id != id);
         out.without_monthly_license.retain(|m| m.company_id != id);
@@ -313,6 +322,7 @@ fn merge_repeat(
         period,
         endpoint,
         parent.as_deref(),
+        role,
     ) {
         Ok(records) => records,
         Err(e) => {

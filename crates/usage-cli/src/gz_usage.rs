@@ -5,7 +5,7 @@ use futures::{StreamExt, pin_mut, stream};
 use indicatif::ProgressBar;
 use usage_bitdefender::{GravityZoneClient, GzCompany, TargetMonth};
 use usage_core::{
-    CompanyRef, GzMonthly, Period, UsageRecord, Vendor, normalize_gz_monthly,
+    CompanyRef, CompanyRole, GzMonthly, Period, UsageRecord, Vendor, normalize_gz_monthly,
     normalize_gz_per_product_type,
 };
 use usage_models::bitdefender::GetMonthlyUsageResult;
@@ -135,6 +135,7 @@ async fn gz_company(
         id: company.id.clone(),
         name: company.name.clone(),
         parent_id: company.parent_id.clone(),
+        role: CompanyRole::of_gravityzone(company.parent_id.is_none(), company.partner),
     };
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         GzOutcome::Failed(Failure {

@@ -292,6 +292,7 @@ mod tests {
             company_id: Arc::from("c-1"),
             company_name: Some(Arc::from(company_name)),
             parent_company_id: None,
+            company_role: usage_core::CompanyRole::Customer,
             period_start: period.start,
             period_end: period.end,
             product: Arc::from("ENDPOINT"),

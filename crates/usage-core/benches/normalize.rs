@@ -16,7 +16,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use usage_core::{
-    CompanyRef, EsetReportKind, GzMonthly, Month, Period, normalize_eset_company,
+    CompanyRef, CompanyRole, EsetReportKind, GzMonthly, Month, Period, normalize_eset_company,
     normalize_gz_monthly,
 };
 use usage_models::bitdefender::GetMonthlyUsageResult;
@@ -120,6 +120,7 @@ fn eset_normalize(bytes: &[u8]) -> usize {
             october(),
             "UsageReport/AllCompanies/categories",
             None,
+            CompanyRole::Customer,
         )
         .unwrap();
         records += normalized.len();
@@ -162,6 +163,7 @@ fn benches(c: &mut Criterion) {
         id: "6572e499d2128b2f33892f90".into(),
         name: Some("Müller Haustechnik GmbH & Co. KG".into()),
         parent_id: Some("64f1a2c3b1a43d5e8c7b23a1".into()),
+        role: CompanyRole::Customer,
     };
     let gz_records = gz_normalize(&gz, &company);
     assert_eq!(gz_records, 31);

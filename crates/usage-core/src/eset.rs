@@ -19,7 +19,9 @@ use std::sync::{Arc, LazyLock};
 
 use usage_models::eset::{UsageCompany, UsagePerDay, UsageRow, UsageRowCode, UsageRowLicenseType};
 
-use crate::{CoreError, LicenseType, Metric, Period, Unit, UsageRecord, Vendor, record_order};
+use crate::{
+    CompanyRole, CoreError, LicenseType, Metric, Period, Unit, UsageRecord, Vendor, record_order,
+};
 
 /// Which rows an ESET usage report carries: its URL ends in `/categories` or `/products`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,7 +46,8 @@ impl EsetReportKind {
 ///
 /// `endpoint` is the report's path, e.g. `UsageReport/AllCompanies/categories` (a leading `/`
 /// is ignored); `source` becomes `eset:` + endpoint. `period` is the `from`..`to` the report
-/// was asked for, and `parent_id` the company above it in the ESET tree, when known.
+/// was asked for, `parent_id` the company above it in the ESET tree, when known, and `role` its
+/// place in that tree.
 ///
 /// Errors: a period that ends before it starts; a row without code, `seatDays` or `seats`; a
 /// Daily row whose `usagePerDays` does not add up; rows only under the other kind's key.
@@ -54,6 +57,7 @@ pub fn normalize_eset_company(
     period: Period,
     endpoint: &str,
     parent_id: Option<&str>,
+    role: CompanyRole,
 ) -> Result<Vec<UsageRecord>, CoreError> {
     period.check()?;
     let (rows, other) = match kind {
@@ -118,6 +122,7 @@ pub fn normalize_eset_company(
         company_id: Arc::clone(&company_id),
         company_name: company_name.clone(),
         parent_company_id: parent_company_id.clone(),
+        company_role: role,
         period_start: period.start,
         period_end: period.end,
         product: Arc::clone(&fields.code),

@@ -24,7 +24,7 @@ use usage_models::bitdefender::{
 use crate::counters::{
     Described, describe_key, describe_known, known_index_const, write_product_key,
 };
-use crate::{CoreError, Metric, Period, Unit, UsageRecord, Vendor, record_order};
+use crate::{CompanyRole, CoreError, Metric, Period, Unit, UsageRecord, Vendor, record_order};
 
 /// `source` of records from `getMonthlyUsage`.
 pub const GZ_MONTHLY_SOURCE: &str = "bitdefender:licensing.getMonthlyUsage";
@@ -32,7 +32,7 @@ pub const GZ_MONTHLY_SOURCE: &str = "bitdefender:licensing.getMonthlyUsage";
 pub const GZ_PER_PRODUCT_TYPE_SOURCE: &str = "bitdefender:licensing.getMonthlyUsagePerProductType";
 
 /// The company a GravityZone result belongs to: the result itself does not say.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CompanyRef {
     /// GravityZone company id, as the vendor spells it.
     pub id: String,
@@ -40,6 +40,9 @@ pub struct CompanyRef {
     pub name: Option<String>,
     /// The company directly above it in the tree; `None` for the API key's own company.
     pub parent_id: Option<String>,
+    /// Where the company sits in the tree: `Msp` for the API key's own company, `Reseller` for
+    /// a partner, else `Customer`.
+    pub role: CompanyRole,
 }
 
 /// What `getMonthlyUsage` gave for one company.
@@ -262,6 +265,7 @@ struct SharedCompany {
     id: Arc<str>,
     name: Option<Arc<str>>,
     parent_id: Option<Arc<str>>,
+    role: CompanyRole,
 }
 
 impl SharedCompany {
@@ -270,6 +274,7 @@ impl SharedCompany {
             id: Arc::from(company.id.as_str()),
             name: company.name.as_deref().map(Arc::from),
             parent_id: company.parent_id.as_deref().map(Arc::from),
+            role: company.role,
         }
     }
 }
@@ -393,6 +398,7 @@ impl Entry<'_> {
                 company_id: Arc::clone(&self.shared.id),
                 company_name: self.shared.name.clone(),
                 parent_company_id: self.shared.parent_id.clone(),
+                company_role: self.shared.role,
                 period_start: self.period.start,
                 period_end: self.period.end,
                 product: candidate.described.key,

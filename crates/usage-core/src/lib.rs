@@ -35,4 +35,4 @@ pub use gravityzone::{
 pub use merge::{RowConflict, merge_repeated};
 pub use order::{record_order, sort_records};
 pub use period::{Month, MonthStanding, Period};
-pub use record::{LicenseType, Metric, Unit, UsageRecord, Vendor, record_json_schema};
+pub use record::{CompanyRole, LicenseType, Metric, Unit, UsageRecord, Vendor, record_json_schema};

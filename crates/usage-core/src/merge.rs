@@ -71,6 +71,7 @@ mod tests {
             company_id: Arc::from("c-1"),
             company_name: None,
             parent_company_id: None,
+            company_role: crate::CompanyRole::Customer,
             period_start: period.start,
             period_end: period.end,
             product: Arc::from(product),

@@ -60,6 +60,48 @@ pub enum Unit {
     Unit,
 }
 
+/// Where a company sits in the vendor's tree (SPEC section 2), so that a total never counts a
+/// reseller's roll-up and its customers twice.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyRole {
+    /// The API user's (ESET) or API key's (GravityZone) own company: the root of the tree.
+    Msp,
+    /// Any other company that has, or by its type can have, companies below it (a GravityZone
+    /// partner, an ESET company of type 1001-1006).
+    Reseller,
+    /// Every other company.
+    Customer,
+}
+
+impl CompanyRole {
+    /// The role of an ESET company: `Msp` for the API user's own company, `Reseller` for the
+    /// entity types that can have companies below them (1001-1006: distributor, reseller, MSP,
+    /// managed MSP, ...), `Customer` for every other type (1007 included) and for a company
+    /// whose type is unknown.
+    pub fn of_eset(is_root: bool, entity_type: Option<i64>) -> Self {
+        if is_root {
+            CompanyRole::Msp
+        } else if entity_type.is_some_and(|t| (1001..=1006).contains(&t)) {
+            CompanyRole::Reseller
+        } else {
+            CompanyRole::Customer
+        }
+    }
+
+    /// The role of a GravityZone company: `Msp` for the API key's own company, `Reseller` for a
+    /// partner company, else `Customer`.
+    pub fn of_gravityzone(is_root: bool, partner: bool) -> Self {
+        match (is_root, partner) {
+            (true, _) => CompanyRole::Msp,
+            (false, true) => CompanyRole::Reseller,
+            (false, false) => CompanyRole::Customer,
+        }
+    }
+}
+
 /// ESET license type of a row (`licenseType` 1 full, 4 trial).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -109,6 +151,11 @@ as_str_and_display!(Unit {
     Sensor => "sensor",
     Unit => "unit",
 });
+as_str_and_display!(CompanyRole {
+    Msp => "msp",
+    Reseller => "reseller",
+    Customer => "customer",
+});
 as_str_and_display!(LicenseType { Full => "full", Trial => "trial" });
 
 /// One measured quantity: one company, one period, one product, one metric.
@@ -142,6 +189,9 @@ pub struct UsageRecord {
     pub company_name: Option<Arc<str>>,
     /// The company directly above in the vendor's tree, when known.
     pub parent_company_id: Option<Arc<str>>,
+    /// `msp` (the root of the tree), `reseller` (a company that has, or by its type can have,
+    /// companies below it) or `customer`.
+    pub company_role: CompanyRole,
     /// First day covered, inclusive (`YYYY-MM-DD`).
     pub period_start: NaiveDate,
     /// Last day covered, inclusive (`YYYY-MM-DD`).
@@ -182,11 +232,12 @@ const SCHEMA_DESCRIPTION: &str = concat!(
 
 impl UsageRecord {
     /// The field names in contract order: the JSON key order and the CSV header.
-    pub const FIELDS: [&'static str; 14] = [
+    pub const FIELDS: [&'static str; 15] = [
         "vendor",
         "company_id",
         "company_name",
         "parent_company_id",
+        "company_role",
         "period_start",
         "period_end",
         "product",

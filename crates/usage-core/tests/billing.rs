@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use serde_json::{Number, json};
 use usage_core::billing::{Total, eset_average_seats, totals};
 use usage_core::{
-    CompanyRef, EsetReportKind, GzMonthly, Metric, Month, Period, Unit, UsageRecord, Vendor,
-    normalize_eset_company, normalize_gz_monthly, normalize_gz_per_product_type,
+    CompanyRef, CompanyRole, EsetReportKind, GzMonthly, Metric, Month, Period, Unit, UsageRecord,
+    Vendor, normalize_eset_company, normalize_gz_monthly, normalize_gz_per_product_type,
 };
 
 fn march() -> Period {
@@ -18,6 +18,11 @@ fn gz_company(id: &str, parent: Option<&str>, result: serde_json::Value) -> Vec<
         id: id.into(),
         name: None,
         parent_id: parent.map(Into::into),
+        role: if parent.is_some() {
+            CompanyRole::Customer
+        } else {
+            CompanyRole::Msp
+        },
     };
     match normalize_gz_monthly(&serde_json::from_value(result).unwrap(), &company, march()).unwrap()
     {
@@ -131,6 +136,7 @@ fn per_product_type_totals_stay_apart() {
         id: "R".into(),
         name: None,
         parent_id: None,
+        role: CompanyRole::Msp,
     };
     records.extend(
         normalize_gz_per_product_type(
@@ -177,6 +183,7 @@ fn eset_sums_every_company_and_orders_totals() {
             march(),
             "UsageReport/AllCompanies/categories",
             Some("msp"),
+            CompanyRole::Customer,
         )
         .unwrap()
     };

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use usage_core::{
-    CompanyRef, EsetReportKind, GzMonthly, Month, Period, UsageRecord, normalize_eset_company,
-    normalize_gz_monthly, normalize_gz_per_product_type, product_key,
+    CompanyRef, CompanyRole, EsetReportKind, GzMonthly, Month, Period, UsageRecord,
+    normalize_eset_company, normalize_gz_monthly, normalize_gz_per_product_type, product_key,
 };
 use usage_models::bitdefender::{GetMonthlyUsagePerProductTypeResult, GetMonthlyUsageResult};
 use usage_models::eset::UsageReportResponse;
@@ -156,6 +156,7 @@ fn gz_company() -> CompanyRef {
         id: details["id"].as_str().unwrap().to_owned(),
         name: details["name"].as_str().map(str::to_owned),
         parent_id: details["parentCompanyId"].as_str().map(str::to_owned),
+        role: CompanyRole::Customer,
     }
 }
 
@@ -177,7 +178,14 @@ fn normalize(file: &str, usage: Usage) -> Vec<Outcome> {
                 .iter()
                 .map(|company| {
                     let parent = parents.get(&company.company_id).map(String::as_str);
-                    match normalize_eset_company(company, kind, october(), endpoint, parent) {
+                    match normalize_eset_company(
+                        company,
+                        kind,
+                        october(),
+                        endpoint,
+                        parent,
+                        CompanyRole::Customer,
+                    ) {
                         Ok(records) => Outcome::Records(records),
                         Err(err) => {
                             Outcome::Error(Some(company.company_id.clone()), err.to_string())

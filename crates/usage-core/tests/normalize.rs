@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use usage_core::{
-    CompanyRef, CoreError, EsetReportKind, GzMonthly, LicenseType, Metric, Month, Period, Unit,
-    UsageRecord, Vendor, normalize_eset_company, normalize_gz_monthly,
+    CompanyRef, CompanyRole, CoreError, EsetReportKind, GzMonthly, LicenseType, Metric, Month,
+    Period, Unit, UsageRecord, Vendor, normalize_eset_company, normalize_gz_monthly,
     normalize_gz_per_product_type, record_order,
 };
 use usage_models::bitdefender::{GetMonthlyUsagePerProductTypeResult, GetMonthlyUsageResult};
@@ -18,7 +18,14 @@ fn march() -> Period {
 fn eset(company: Value, kind: EsetReportKind) -> Result<Vec<UsageRecord>, CoreError> {
     let company: UsageCompany = serde_json::from_value(company).unwrap();
     let endpoint = format!("UsageReport/AllCompanies/{}", kind.rows_key());
-    normalize_eset_company(&company, kind, march(), &endpoint, Some("parent-guid"))
+    normalize_eset_company(
+        &company,
+        kind,
+        march(),
+        &endpoint,
+        Some("parent-guid"),
+        CompanyRole::Customer,
+    )
 }
 
 fn company() -> CompanyRef {
@@ -26,6 +33,7 @@ fn company() -> CompanyRef {
         id: "gz-1".into(),
         name: Some("Acme Ltd".into()),
         parent_id: Some("gz-root".into()),
+        role: CompanyRole::Customer,
     }
 }
 
@@ -251,6 +259,7 @@ fn eset_daily_detail_must_add_up() {
             .unwrap(),
             "/UsageReport/Daily/categories",
             None,
+            CompanyRole::Customer,
         )
     };
     let ok = daily(
@@ -294,8 +303,15 @@ fn eset_empty_company_and_bad_period() {
         start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
         end: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
     };
-    let err = normalize_eset_company(&company, EsetReportKind::Categories, inverted, "x", None)
-        .unwrap_err();
+    let err = normalize_eset_company(
+        &company,
+        EsetReportKind::Categories,
+        inverted,
+        "x",
+        None,
+        CompanyRole::Customer,
+    )
+    .unwrap_err();
     assert!(matches!(err, CoreError::InvalidPeriod { .. }));
 }
 
@@ -615,7 +631,7 @@ fn record_fields_serialize_in_contract_order_with_nulls() {
     let text = serde_json::to_string(&records[0]).unwrap();
     assert_eq!(
         text,
-        r#"{"vendor":"bitdefender","company_id":"gz-1","company_name":"Acme Ltd","parent_company_id":"gz-root","period_start":"2026-03-01","period_end":"2026-03-31","product":"endpoint","product_name":"Endpoint Security","product_type":null,"license_type":null,"metric":"monthly_usage","unit":"endpoint","quantity":1,"source":"bitdefender:licensing.getMonthlyUsage"}"#
+        r#"{"vendor":"bitdefender","company_id":"gz-1","company_name":"Acme Ltd","parent_company_id":"gz-root","company_role":"customer","period_start":"2026-03-01","period_end":"2026-03-31","product":"endpoint","product_name":"Endpoint Security","product_type":null,"license_type":null,"metric":"monthly_usage","unit":"endpoint","quantity":1,"source":"bitdefender:licensing.getMonthlyUsage"}"#
     );
 }
 

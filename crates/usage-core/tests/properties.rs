@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value, json};
 use usage_core::{
-    CompanyRef, CoreError, EsetReportKind, GzMonthly, LicenseType, Metric, Month, Period,
-    UsageRecord, normalize_eset_company, normalize_gz_monthly, normalize_gz_per_product_type,
-    product_key, record_order, sort_records,
+    CompanyRef, CompanyRole, CoreError, EsetReportKind, GzMonthly, LicenseType, Metric, Month,
+    Period, UsageRecord, normalize_eset_company, normalize_gz_monthly,
+    normalize_gz_per_product_type, product_key, record_order, sort_records,
 };
 use usage_models::bitdefender::{GetMonthlyUsagePerProductTypeResult, GetMonthlyUsageResult};
 use usage_models::eset::UsageCompany;
@@ -57,6 +57,7 @@ fn company() -> CompanyRef {
         id: "gz".into(),
         name: Some("Company".into()),
         parent_id: None,
+        role: CompanyRole::Msp,
     }
 }
 
@@ -333,6 +334,7 @@ proptest! {
             period(),
             "UsageReport/AllCompanies/categories",
             None,
+            CompanyRole::Customer,
         )
         .unwrap();
         prop_assert_eq!(records.len(), rows.len() * 2);

@@ -40,6 +40,7 @@ fn schema_lists_every_serialized_field_as_required() {
 
     let record: UsageRecord = serde_json::from_value(serde_json::json!({
         "vendor": "eset", "company_id": "c", "company_name": null, "parent_company_id": null,
+        "company_role": "msp",
         "period_start": "2026-10-01", "period_end": "2026-10-31", "product": "111",
         "product_name": null, "product_type": null, "license_type": "trial",
         "metric": "seats", "unit": "seat", "quantity": 3, "source": "eset:UsageReport/Monthly/products"

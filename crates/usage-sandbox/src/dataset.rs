@@ -5,11 +5,17 @@
 //!
 //! - ESET: the caller's MSP (entity type 1005, the root, no licenses of its own) with 5 managed
 //!   MSPs (1006) holding 141 customers (1007) between them, plus 4 customers (1007) directly under
-//!   the root: 150 companies below the root, 2 levels deep. GUID ids, lower case.
+//!   the root: 150 companies below the root, 2 levels deep. GUID ids, lower case. The last
+//!   managed MSP has no licenses of its own, so no usage report lists it
+//!   ([`Dataset::eset_managed_msp_without_usage`]); the root is not listed either.
 //! - GravityZone: the API key's partner company (type 0, the root) with 4 sub-partners (type 0)
 //!   holding 50 customers (type 1), plus 5 customers directly under the root: 60 companies,
 //!   3 levels. 24-hex ids. One customer has no monthly license
-//!   ([`Dataset::gravityzone_without_monthly_license`]).
+//!   ([`Dataset::gravityzone_without_monthly_license`]). Two company folders
+//!   ([`Dataset::gravityzone_folders`]): "Kunden Süd" under the root holds one of the root's
+//!   customers and the folder "Wien & Umgebung", which holds two more of the root's customers
+//!   and the last sub-partner (with its customers). A company in a folder keeps the root as its
+//!   parent: `getCompaniesList` of the root does not list it, that of its folder does.
 //! - Drift (only served with [`SandboxConfig::drift`](crate::SandboxConfig::drift) on): one
 //!   reseller id for every ESET report company ([`Dataset::drift_reseller_id`]) and one
 //!   GravityZone customer whose `sveVdiMonthlyUsage` turns into a string
@@ -21,25 +27,18 @@ use chrono::NaiveDate;
 
 use crate::drift::TAG_RESELLER;
 use crate::eset_data::{self, Day, License, Traits};
-use crate::gz_data::{self, PerType, Profile, Role};
+use crate::gz_data::{self, PerType, Profile};
+use crate::gz_tree::{GzCompany, GzFolder, GzTree, gz_tree};
 use crate::mix::rng_for;
 use crate::names::{self, FIXED_NAMES, NamePool, PARTNER_NAMES};
 
 /// Tag of the ESET tree stream.
 const TAG_ESET_TREE: u64 = 0x45_53_45_54_54_52_45_45; // "ESETTREE"
-/// Tag of the GravityZone tree stream.
-const TAG_GZ_TREE: u64 = 0x47_5A_54_52_45_45; // "GZTREE"
 
 /// Customers of each ESET managed MSP.
 const ESET_MSP_CUSTOMERS: [usize; 5] = [28, 29, 27, 30, 27];
 /// ESET customers directly under the root.
 const ESET_DIRECT_CUSTOMERS: usize = 4;
-/// Customers of each GravityZone sub-partner.
-const GZ_PARTNER_CUSTOMERS: [usize; 4] = [12, 13, 12, 13];
-/// GravityZone customers directly under the root.
-const GZ_DIRECT_CUSTOMERS: usize = 5;
-/// Position (among GravityZone customers) of the one without a monthly license.
-const GZ_NO_MONTHLY_INDEX: usize = 2;
 
 /// ESET entity type of an MSP (the root).
 pub const ESET_TYPE_MSP: i64 = 1005;
@@ -66,24 +65,6 @@ pub struct EsetCompany {
     pub depth: u32,
 }
 
-/// One GravityZone company.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GzCompany {
-    /// Company id (24 lower-case hex digits).
-    pub id: String,
-    /// Company name (often non-ASCII).
-    pub name: String,
-    /// The company directly above; `None` for the root (the API key's own company).
-    pub parent_id: Option<String>,
-    /// 0 partner, 1 customer.
-    pub company_type: i64,
-    /// 0 for the root, 1 for its children, 2 below.
-    pub depth: u32,
-    /// False for the one company whose getMonthlyUsage answers `0`.
-    pub monthly_license: bool,
-}
-
 /// The whole dataset, a pure function of its seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -99,6 +80,8 @@ pub struct Dataset {
     gz_index: BTreeMap<String, usize>,
     gz_children: BTreeMap<String, Vec<usize>>,
     gz_profiles: BTreeMap<String, Profile>,
+    /// Every GravityZone company folder, outer folders first.
+    gz_folders: Vec<GzFolder>,
     /// Position in `gz` of the drift knob's type-change company.
     gz_type_change: usize,
     /// The drift knob's `resellerId`.
@@ -109,7 +92,11 @@ impl Dataset {
     /// Generates the dataset of `seed`. Cheap (a few milliseconds): usage is computed on demand.
     pub fn new(seed: u64) -> Self {
         let (eset_root, eset, eset_licenses) = eset_tree(seed);
-        let (gz, gz_profiles) = gz_tree(seed);
+        let GzTree {
+            companies: gz,
+            profiles: gz_profiles,
+            folders: gz_folders,
+        } = gz_tree(seed);
         let eset_index = eset
             .iter()
             .enumerate()
@@ -147,6 +134,7 @@ impl Dataset {
             gz_index,
             gz_children,
             gz_profiles,
+            gz_folders,
             gz_type_change,
             drift_reseller_id,
         }
@@ -162,10 +150,28 @@ impl Dataset {
         &self.eset_root
     }
 
-    /// Every ESET company below the root (150), sorted by id: exactly the companies of an
-    /// AllCompanies report, in its order.
+    /// Every ESET company below the root (150), sorted by id.
     pub fn eset_companies(&self) -> &[EsetCompany] {
         &self.eset
+    }
+
+    /// The companies of an AllCompanies usage report, in its order (by id): every company below
+    /// the root but the managed MSP without licenses of its own
+    /// ([`eset_managed_msp_without_usage`](Self::eset_managed_msp_without_usage)).
+    pub fn eset_reported(&self) -> impl Iterator<Item = &EsetCompany> {
+        self.eset.iter().filter(|c| self.eset_in_reports(c))
+    }
+
+    /// Whether usage reports list `company`: a reseller-type company (1001-1006) without a
+    /// license of its own is left out.
+    pub fn eset_in_reports(&self, company: &EsetCompany) -> bool {
+        company.entity_type == ESET_TYPE_CUSTOMER || !self.eset_licenses(&company.id).is_empty()
+    }
+
+    /// The managed MSP (type 1006) with customers below it and no license of its own: no usage
+    /// report lists it.
+    pub fn eset_managed_msp_without_usage(&self) -> Option<&EsetCompany> {
+        self.eset.iter().find(|c| !self.eset_in_reports(c))
     }
 
     /// The ESET company with this id (the root included).
@@ -214,7 +220,43 @@ impl Dataset {
         self.gz_index.get(id).and_then(|&i| self.gz.get(i))
     }
 
-    /// The direct children of a GravityZone company, sorted by id.
+    /// Every GravityZone company folder, outer folders first.
+    pub fn gravityzone_folders(&self) -> &[GzFolder] {
+        &self.gz_folders
+    }
+
+    /// What `getCompaniesList` and `getCompanyFoldersList` answer for `parent` (a partner
+    /// company or a company folder): the companies directly inside it, sorted by id, and the
+    /// folders directly inside it. `None` for a customer company or an unknown id.
+    pub fn gravityzone_listing(&self, parent: &str) -> Option<(Vec<&GzCompany>, Vec<&GzFolder>)> {
+        let folders = self
+            .gz_folders
+            .iter()
+            .filter(|f| f.parent_id == parent)
+            .collect();
+        if let Some(company) = self.gravityzone_company(parent) {
+            if company.company_type != 0 {
+                return None;
+            }
+            let companies = self
+                .gravityzone_children(parent)
+                .into_iter()
+                .filter(|c| c.folder_id.is_none())
+                .collect();
+            return Some((companies, folders));
+        }
+        self.gz_folders.iter().any(|f| f.id == parent).then(|| {
+            let companies = self
+                .gz
+                .iter()
+                .filter(|c| c.folder_id.as_deref() == Some(parent))
+                .collect();
+            (companies, folders)
+        })
+    }
+
+    /// The direct children of a GravityZone company, sorted by id, whether or not they are
+    /// kept in a company folder (the company counts them all).
     pub fn gravityzone_children(&self, id: &str) -> Vec<&GzCompany> {
         self.gz_children
             .get(id)
@@ -345,96 +387,25 @@ fn eset_tree(seed: u64) -> EsetTree {
         n += 1;
         companies.push(customer(&mut rng, &root.id, 1, n));
     }
+    // The last managed MSP has no licenses of its own: ESET's usage reports leave it out, as
+    // they leave out a reseller that only manages its customers.
+    let last_msp = companies
+        .iter()
+        .rposition(|c| c.entity_type == ESET_TYPE_MANAGED_MSP);
     let licenses = companies
         .iter()
         .enumerate()
         .map(|(index, c)| {
-            (
-                c.id.clone(),
-                eset_data::licenses(seed, &c.id, Traits::for_index(index)),
-            )
+            let licenses = if Some(index) == last_msp {
+                Vec::new()
+            } else {
+                eset_data::licenses(seed, &c.id, Traits::for_index(index))
+            };
+            (c.id.clone(), licenses)
         })
         .collect();
     companies.sort_by(|a, b| a.id.cmp(&b.id));
     (root, companies, licenses)
-}
-
-fn gz_tree(seed: u64) -> (Vec<GzCompany>, BTreeMap<String, Profile>) {
-    let mut rng = rng_for(&[seed, TAG_GZ_TREE]);
-    let mut pool = NamePool::new(&[]);
-    let mut companies = Vec::new();
-    let mut profiles = BTreeMap::new();
-    let root = GzCompany {
-        id: names::object_id(&mut rng),
-        name: "Sandbox Sécurité Partner SAS".to_string(),
-        parent_id: None,
-        company_type: 0,
-        depth: 0,
-        monthly_license: true,
-    };
-    profiles.insert(
-        root.id.clone(),
-        gz_data::profile(seed, &root.id, Role::Root),
-    );
-    let root_id = root.id.clone();
-    companies.push(root);
-    let mut customers = 0;
-    let mut add_customer = |rng: &mut rand_chacha::ChaCha8Rng,
-                            companies: &mut Vec<GzCompany>,
-                            profiles: &mut BTreeMap<String, Profile>,
-                            parent: &str,
-                            depth: u32| {
-        let index = customers;
-        customers += 1;
-        let monthly_license = index != GZ_NO_MONTHLY_INDEX;
-        let company = GzCompany {
-            id: names::object_id(rng),
-            name: pool.next(rng),
-            parent_id: Some(parent.to_string()),
-            company_type: 1,
-            depth,
-            monthly_license,
-        };
-        let role = Role::Customer {
-            index,
-            monthly_license,
-        };
-        profiles.insert(
-            company.id.clone(),
-            gz_data::profile(seed, &company.id, role),
-        );
-        companies.push(company);
-    };
-    for (p, &count) in GZ_PARTNER_CUSTOMERS.iter().enumerate() {
-        let partner = GzCompany {
-            id: names::object_id(&mut rng),
-            name: PARTNER_NAMES
-                .get(p + 1)
-                .map_or_else(|| format!("Sub-partner {p}"), |s| (*s).to_string()),
-            parent_id: Some(root_id.clone()),
-            company_type: 0,
-            depth: 1,
-            monthly_license: true,
-        };
-        let role = Role::Partner {
-            own_usage: p % 2 == 0,
-        };
-        profiles.insert(
-            partner.id.clone(),
-            gz_data::profile(seed, &partner.id, role),
-        );
-        let partner_id = partner.id.clone();
-        companies.push(partner);
-        for _ in 0..count {
-            add_customer(&mut rng, &mut companies, &mut profiles, &partner_id, 2);
-        }
-    }
-    for _ in 0..GZ_DIRECT_CUSTOMERS {
-        add_customer(&mut rng, &mut companies, &mut profiles, &root_id, 1);
-    }
-    // Root first, then by depth and id.
-    companies.sort_by(|a, b| (a.depth, &a.id).cmp(&(b.depth, &b.id)));
-    (companies, profiles)
 }
 
 #[cfg(test)]

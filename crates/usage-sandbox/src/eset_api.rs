@@ -588,7 +588,7 @@ fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
         .map(str::to_ascii_lowercase);
     let fails = |id: &str| failing.as_deref() == Some(id);
     let companies: Vec<&EsetCompany> = match scope {
-        Scope::AllCompanies => dataset.eset_companies().iter().collect(),
+        Scope::AllCompanies => dataset.eset_reported().collect(),
         Scope::SelectedCompanies => {
             let ids = match map.get("companyIds") {
                 Some(Value::Array(items)) if !items.is_empty() => items
@@ -602,8 +602,7 @@ fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
                 return internal_error();
             }
             dataset
-                .eset_companies()
-                .iter()
+                .eset_reported()
                 .filter(|c| ids.contains(&c.id))
                 .collect()
         }
@@ -615,7 +614,11 @@ fn report(state: &AppState, scope: Scope, kind: Kind, body: &[u8]) -> Reply {
             if fails(&id) {
                 return internal_error();
             }
-            dataset.eset_company(&id).into_iter().collect()
+            dataset
+                .eset_company(&id)
+                .filter(|c| dataset.eset_in_reports(c))
+                .into_iter()
+                .collect()
         }
     };
     let query = Query {

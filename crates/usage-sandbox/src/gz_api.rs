@@ -14,9 +14,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::dataset::GzCompany;
 use crate::drift;
 use crate::gz_data::{Counters, CountersJson, GZ_PRODUCT_TYPES};
+use crate::gz_tree::{GzCompany, GzFolder};
 use crate::ratelimit::{Admission, retry_after_secs};
 use crate::reply::Reply;
 use crate::server::AppState;
@@ -62,6 +62,7 @@ enum Call {
     MonthlyUsagePerProductType,
     LicenseInfo,
     CompaniesList,
+    CompanyFoldersList,
     CompanyDetails,
 }
 
@@ -74,6 +75,7 @@ impl Call {
             }
             ("licensing", "getLicenseInfo") => Some(Call::LicenseInfo),
             ("network", "getCompaniesList") => Some(Call::CompaniesList),
+            ("network", "getCompanyFoldersList") => Some(Call::CompanyFoldersList),
             ("companies", "getCompanyDetails") => Some(Call::CompanyDetails),
             _ => None,
         }
@@ -93,6 +95,7 @@ impl Call {
             Call::MonthlyUsagePerProductType => &["companyId", "targetMonth"],
             Call::LicenseInfo => &["companyId", "returnAllProducts"],
             Call::CompaniesList => &["parentId", "filters"],
+            Call::CompanyFoldersList => &["parentId"],
             Call::CompanyDetails => &["companyId"],
         }
     }
@@ -375,6 +378,7 @@ pub(crate) async fn handle(
         Call::MonthlyUsagePerProductType => per_product_type(state, &params),
         Call::LicenseInfo => license_info(state, &params),
         Call::CompaniesList => companies_list(state, &params),
+        Call::CompanyFoldersList => company_folders(state, &params),
         Call::CompanyDetails => company_details(state, &params),
     };
     match result {
@@ -598,11 +602,26 @@ fn license_info(state: &AppState, params: &Map<String, Value>) -> Outcome {
 
 // ---- network and companies -----------------------------------------------------------------
 
+/// What `parentId` names: a partner company or a company folder (the key's company when
+/// absent); a customer company or an unknown id is -32602, as the vendor answers.
+fn listing<'a>(
+    state: &'a AppState,
+    params: &Map<String, Value>,
+) -> Result<(Vec<&'a GzCompany>, Vec<&'a GzFolder>), String> {
+    let invalid = || "Invalid value for 'parentId'".to_string();
+    let parent = match params.get("parentId") {
+        None => state.dataset.gravityzone_root().id.as_str(),
+        Some(Value::String(id)) => id.as_str(),
+        Some(_) => return Err(invalid()),
+    };
+    state
+        .dataset
+        .gravityzone_listing(parent)
+        .ok_or_else(invalid)
+}
+
 fn companies_list(state: &AppState, params: &Map<String, Value>) -> Outcome {
-    let parent = company(state, params, "parentId")?;
-    if parent.company_type != 0 {
-        return Err("Invalid value for 'parentId'".into());
-    }
+    let (companies, _) = listing(state, params)?;
     let (company_type, license_type) = match params.get("filters") {
         None => (None, None),
         Some(Value::Object(filters)) => {
@@ -620,15 +639,23 @@ fn companies_list(state: &AppState, params: &Map<String, Value>) -> Outcome {
         }
         Some(_) => return Err("Invalid value for 'filters'".into()),
     };
-    let children: Vec<Value> = state
-        .dataset
-        .gravityzone_children(&parent.id)
+    let children: Vec<Value> = companies
         .into_iter()
         .filter(|c| company_type.is_none_or(|t| c.company_type == t))
         .filter(|c| license_type.is_none_or(|t| t == if c.monthly_license { 3 } else { 2 }))
         .map(|c| json!({ "id": c.id, "name": c.name }))
         .collect();
     Ok(Value::Array(children))
+}
+
+fn company_folders(state: &AppState, params: &Map<String, Value>) -> Outcome {
+    let (_, folders) = listing(state, params)?;
+    Ok(Value::Array(
+        folders
+            .into_iter()
+            .map(|f| json!({ "id": f.id, "name": f.name }))
+            .collect(),
+    ))
 }
 
 fn company_details(state: &AppState, params: &Map<String, Value>) -> Outcome {

@@ -29,7 +29,8 @@
 //!   `{"code": 99, "subCode": n, "message": "..."}` (sub-codes in [`eset_error_codes`]).
 //! - GravityZone under `/api/v1.0/jsonrpc/{service}` (a trailing slash accepted):
 //!   `licensing.getMonthlyUsage`, `licensing.getMonthlyUsagePerProductType`,
-//!   `licensing.getLicenseInfo`, `network.getCompaniesList` and `companies.getCompanyDetails`,
+//!   `licensing.getLicenseInfo`, `network.getCompaniesList`, `network.getCompanyFoldersList` and
+//!   `companies.getCompanyDetails`,
 //!   with HTTP Basic (the API key as user name, an empty password).
 //!
 //! The dataset is described on [`Dataset`]; the knobs on [`SandboxConfig`].
@@ -77,6 +78,7 @@ mod eset_data;
 mod faults;
 mod gz_api;
 mod gz_data;
+mod gz_tree;
 mod mix;
 mod names;
 mod ratelimit;
@@ -86,11 +88,10 @@ mod tokens;
 
 pub use config::{FaultKind, ParseFaultKindError, SandboxConfig};
 pub use credentials::Credentials;
-pub use dataset::{
-    Dataset, ESET_TYPE_CUSTOMER, ESET_TYPE_MANAGED_MSP, ESET_TYPE_MSP, EsetCompany, GzCompany,
-};
+pub use dataset::{Dataset, ESET_TYPE_CUSTOMER, ESET_TYPE_MANAGED_MSP, ESET_TYPE_MSP, EsetCompany};
 pub use eset_data::{ESET_CATEGORIES, ESET_PRODUCTS, EsetCategory, EsetProduct};
 pub use gz_data::{GZ_COUNTERS, GZ_PHASR_COUNTER, GZ_PRODUCT_TYPES, GZ_VDI_COUNTER};
+pub use gz_tree::{GzCompany, GzFolder};
 pub use server::Sandbox;
 
 /// The `subCode`s of the sandbox's ESET error bodies (all with `code` 99).

@@ -47,10 +47,11 @@ async fn walk(h: &Harness) -> Vec<(String, Option<String>, u32)> {
     let root = h.gz("companies", "getCompanyDetails", json!({})).await;
     let root_id = root.json["result"]["id"].as_str().unwrap().to_string();
     let mut out = vec![(root_id.clone(), None, 0)];
-    let mut queue = VecDeque::from([(root_id, 0)]);
-    while let Some((parent, depth)) = queue.pop_front() {
+    // (company or folder to list, the company it belongs to, that company's depth)
+    let mut queue = VecDeque::from([(root_id.clone(), root_id, 0)]);
+    while let Some((list_id, owner, depth)) = queue.pop_front() {
         let answer = h
-            .gz("network", "getCompaniesList", json!({"parentId": parent}))
+            .gz("network", "getCompaniesList", json!({"parentId": list_id}))
             .await;
         assert_eq!(answer.status, StatusCode::OK);
         if answer.rpc_code() == Some(-32602) {
@@ -59,8 +60,19 @@ async fn walk(h: &Harness) -> Vec<(String, Option<String>, u32)> {
         }
         for child in answer.json["result"].as_array().unwrap() {
             let id = child["id"].as_str().unwrap().to_string();
-            out.push((id.clone(), Some(parent.clone()), depth + 1));
-            queue.push_back((id, depth + 1));
+            out.push((id.clone(), Some(owner.clone()), depth + 1));
+            queue.push_back((id.clone(), id, depth + 1));
+        }
+        let folders = h
+            .gz(
+                "network",
+                "getCompanyFoldersList",
+                json!({"parentId": list_id}),
+            )
+            .await;
+        for folder in folders.json["result"].as_array().unwrap() {
+            let id = folder["id"].as_str().unwrap().to_string();
+            queue.push_back((id, owner.clone(), depth));
         }
     }
     out
@@ -108,7 +120,8 @@ async fn company_details_and_list_default_to_the_keys_own_company() {
 
     let list = h.gz("network", "getCompaniesList", json!({})).await;
     let children = list.json["result"].as_array().unwrap();
-    assert_eq!(children.len(), 9);
+    // 9 companies below the root, 4 of them kept in company folders.
+    assert_eq!(children.len(), 5);
     for child in children {
         assert_eq!(
             child.as_object().unwrap().len(),
@@ -122,7 +135,7 @@ async fn company_details_and_list_default_to_the_keys_own_company() {
     assert_eq!(same.json["result"], list.json["result"]);
     let parsed: models::GetCompaniesListResult =
         serde_json::from_value(list.json["result"].clone()).unwrap();
-    assert_eq!(parsed.len(), 9);
+    assert_eq!(parsed.len(), 5);
     let partners = h
         .gz(
             "network",
@@ -130,7 +143,107 @@ async fn company_details_and_list_default_to_the_keys_own_company() {
             json!({"filters": {"companyType": 0}}),
         )
         .await;
-    assert_eq!(partners.json["result"].as_array().unwrap().len(), 4);
+    assert_eq!(partners.json["result"].as_array().unwrap().len(), 3);
+}
+
+/// A company folder under the root holds a customer and a folder, which holds two customers and
+/// a partner: folders answer both listings, are never companies, and a customer has no folders.
+#[tokio::test]
+async fn company_folders_hold_customers_a_partner_and_a_folder() {
+    let h = Harness::default().await;
+    let data = h.sandbox.dataset();
+    let root = data.gravityzone_root();
+    let list = |v: &Value| -> Vec<(String, String)> {
+        v["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e.as_object().unwrap().len(), 2, "only id and name: {e}");
+                (
+                    e["id"].as_str().unwrap().to_owned(),
+                    e["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let outer = list(
+        &h.gz("network", "getCompanyFoldersList", json!({}))
+            .await
+            .json,
+    );
+    assert_eq!(outer.len(), 1);
+    let (outer_id, outer_name) = &outer[0];
+    assert_eq!(outer_name, "Kunden Süd");
+    let in_outer = list(
+        &h.gz("network", "getCompaniesList", json!({"parentId": outer_id}))
+            .await
+            .json,
+    );
+    assert_eq!(in_outer.len(), 1);
+    let inner = list(
+        &h.gz(
+            "network",
+            "getCompanyFoldersList",
+            json!({"parentId": outer_id}),
+        )
+        .await
+        .json,
+    );
+    assert_eq!(inner.len(), 1);
+    let inner_id = &inner[0].0;
+    let in_inner = list(
+        &h.gz("network", "getCompaniesList", json!({"parentId": inner_id}))
+            .await
+            .json,
+    );
+    assert_eq!(in_inner.len(), 3);
+    let partners = list(
+        &h.gz(
+            "network",
+            "getCompaniesList",
+            json!({"parentId": inner_id, "filters": {"companyType": 0}}),
+        )
+        .await
+        .json,
+    );
+    assert_eq!(partners.len(), 1, "a partner is kept in the inner folder");
+    for (id, _) in in_outer.iter().chain(&in_inner) {
+        let company = data.gravityzone_company(id).unwrap();
+        assert_eq!(company.parent_id.as_deref(), Some(root.id.as_str()));
+        let details = h
+            .gz("companies", "getCompanyDetails", json!({"companyId": id}))
+            .await;
+        assert_eq!(details.json["result"]["parentCompanyId"], json!(root.id));
+    }
+    let partner_children = list(
+        &h.gz(
+            "network",
+            "getCompaniesList",
+            json!({"parentId": partners[0].0}),
+        )
+        .await
+        .json,
+    );
+    assert!(!partner_children.is_empty());
+    // A folder is not a company; a customer has neither children nor folders.
+    let folder_as_company = h
+        .gz(
+            "companies",
+            "getCompanyDetails",
+            json!({"companyId": outer_id}),
+        )
+        .await;
+    assert_eq!(folder_as_company.rpc_code(), Some(-32602));
+    let customer = &in_outer[0].0;
+    let customer_folders = h
+        .gz(
+            "network",
+            "getCompanyFoldersList",
+            json!({"parentId": customer}),
+        )
+        .await;
+    assert_eq!(customer_folders.rpc_code(), Some(-32602));
 }
 
 #[tokio::test]
