@@ -14,6 +14,77 @@ fn records(doc: &Value) -> Vec<Value> {
     doc["records"].as_array().unwrap().clone()
 }
 
+/// A sandbox run's accounting, one line per company (short enough to read line by line): the
+/// `vendors` statuses, the `without_usage` and `without_monthly_license` lists, the failures,
+/// then every company with records: vendor, role, id, parent, name and how many records, in the
+/// tree's order (by vendor, role, parent, name).
+fn accounting(doc: &Value) -> String {
+    use std::collections::BTreeMap;
+    use std::fmt::Write as _;
+    let text = |v: &Value| v.as_str().map_or_else(|| "-".to_owned(), str::to_owned);
+    let mut out = String::new();
+    writeln!(out, "vendors:").unwrap();
+    for v in doc["vendors"].as_array().unwrap() {
+        writeln!(
+            out,
+            "  {} {} companies={} records={} failures={}",
+            text(&v["vendor"]),
+            text(&v["status"]),
+            v["companies"],
+            v["records"],
+            v["failures"]
+        )
+        .unwrap();
+    }
+    for key in ["without_usage", "without_monthly_license", "failures"] {
+        writeln!(out, "{key}:").unwrap();
+        for w in doc[key].as_array().unwrap() {
+            let detail = w.get("reason").or(w.get("message")).map(text);
+            writeln!(
+                out,
+                "  {} {} parent={} {:?}{}",
+                text(&w["vendor"]),
+                text(&w["company_id"]),
+                text(&w["parent_company_id"]),
+                text(&w["company_name"]),
+                detail.map(|d| format!(": {d}")).unwrap_or_default()
+            )
+            .unwrap();
+        }
+    }
+    let rank = |role: &str| {
+        ["msp", "reseller", "customer"]
+            .iter()
+            .position(|r| *r == role)
+    };
+    let mut by_company: BTreeMap<(String, Option<usize>, String, String, String), usize> =
+        BTreeMap::new();
+    for r in doc["records"].as_array().unwrap() {
+        let role = text(&r["company_role"]);
+        *by_company
+            .entry((
+                text(&r["vendor"]),
+                rank(&role),
+                text(&r["parent_company_id"]),
+                text(&r["company_name"]),
+                text(&r["company_id"]),
+            ))
+            .or_default() += 1;
+    }
+    writeln!(
+        out,
+        "companies with records (vendor role id parent name: records):"
+    )
+    .unwrap();
+    for ((vendor, rank, parent, name, id), n) in by_company {
+        let role = rank
+            .and_then(|r| ["msp", "reseller", "customer"].get(r))
+            .unwrap_or(&"?");
+        writeln!(out, "  {vendor} {role} {id} parent={parent} {name:?}: {n}").unwrap();
+    }
+    out
+}
+
 #[test]
 fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
     let home = tempfile::tempdir().unwrap();
@@ -24,6 +95,32 @@ fn every_format_holds_the_same_records_and_runs_are_byte_identical() {
     assert_eq!(first.code, 0, "stderr: {}", first.stderr);
     let doc = json(&first);
     assert_eq!(doc["month"], MONTH);
+    insta::assert_snapshot!("sandbox_run_accounting", accounting(&doc));
+    // The GravityZone companies kept in company folders (three customers and a partner, two
+    // folders deep) are collected with the company above the folders as their parent.
+    let data = usage_sandbox::Dataset::new(SandboxConfig::default().seed);
+    let root = &data.gravityzone_root().id;
+    let in_folders: Vec<&usage_sandbox::GzCompany> = data
+        .gravityzone_companies()
+        .iter()
+        .filter(|c| c.folder_id.is_some())
+        .collect();
+    assert_eq!(in_folders.len(), 4);
+    for company in in_folders {
+        let record = doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["company_id"] == company.id.as_str())
+            .unwrap_or_else(|| panic!("{} (in a folder) has no record", company.id));
+        assert_eq!(record["parent_company_id"], root.as_str());
+        let role = if company.company_type == 0 {
+            "reseller"
+        } else {
+            "customer"
+        };
+        assert_eq!(record["company_role"], role);
+    }
     let expected = records(&doc);
     assert!(expected.len() > 500, "only {} records", expected.len());
     assert!(doc["failures"].as_array().unwrap().is_empty());

@@ -9,9 +9,12 @@ use usage_core::Month;
 ///
 /// Credentials come from the environment (ESET_MSP_USERNAME, ESET_MSP_PASSWORD,
 /// GRAVITYZONE_API_KEY, and the *_API_URL variables) or the config file, never from arguments.
-/// Exit status: 0 everything collected; 3 partial (failures listed); 1 nothing usable (bad
-/// configuration, credentials or input); 2 bad arguments; 4 (drift only) the recorded answers
-/// differ from the schemas.
+/// Every company a vendor names (GravityZone company folders included) ends in the records, the
+/// failures, or the lists of companies without a monthly license or without usage of their own.
+/// Exit status: 0 everything collected; 3 partial (failures listed); 1 a vendor unusable as a
+/// whole (the other vendor's data still written) or nothing usable (bad configuration,
+/// credentials or input); 2 bad arguments; 4 (drift only) the recorded answers differ from the
+/// schemas.
 #[derive(Debug, Parser)]
 #[command(name = "msp-usage", version, about, long_about)]
 pub(crate) struct Cli {
@@ -59,7 +62,7 @@ pub(crate) enum VendorArg {
 pub(crate) enum Format {
     /// A human-readable table with totals.
     Table,
-    /// One JSON object with records, failures and companies without a monthly license.
+    /// One JSON object: month, vendors, records, failures, without_monthly_license, without_usage.
     Json,
     /// One record per line.
     Ndjson,

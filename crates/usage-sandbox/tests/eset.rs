@@ -277,9 +277,16 @@ async fn all_companies_pages_to_the_end_with_every_company_exactly_once() {
             .map(|c| c.id.clone())
             .collect();
         assert_eq!(ids, expected);
-        let msp = h.sandbox.dataset().eset_managed_msp_without_usage().unwrap();
+        let msp = h
+            .sandbox
+            .dataset()
+            .eset_managed_msp_without_usage()
+            .unwrap();
         assert_eq!(msp.entity_type, usage_sandbox::ESET_TYPE_MANAGED_MSP);
-        assert!(!ids.contains(&msp.id), "the managed MSP without licenses is not reported");
+        assert!(
+            !ids.contains(&msp.id),
+            "the managed MSP without licenses is not reported"
+        );
         assert!(
             !h.sandbox.dataset().eset_children(&msp.id).is_empty(),
             "it has customers below it"
