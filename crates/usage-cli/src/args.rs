@@ -115,6 +115,10 @@ pub(crate) struct CollectArgs {
     /// Leave records whose quantity is zero out of the output (totals are unchanged).
     #[arg(long)]
     pub(crate) skip_zero: bool,
+    /// Table: one row per company, product and license type with every metric, instead of one
+    /// row per company and vendor.
+    #[arg(long)]
+    pub(crate) detail: bool,
     /// CSV: start with a UTF-8 byte order mark, so spreadsheets read accented names right.
     #[arg(long)]
     pub(crate) csv_bom: bool,

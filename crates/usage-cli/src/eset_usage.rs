@@ -14,6 +14,7 @@ use usage_eset::{
 };
 
 use crate::collect::{Failure, Request, VendorResult, WithoutLicense, WithoutUsage};
+use crate::progress;
 
 /// ESET SelectedCompanies takes this many company ids per report.
 const ESET_IDS_PER_REPORT: usize = 100;
@@ -78,7 +79,7 @@ pub(crate) async fn collect(
     if !request.companies.is_empty() && wanted.is_empty() {
         return out;
     }
-    bar.set_length(wanted.len() as u64);
+    progress::discovered(bar, wanted.len() as u64);
 
     let period = match DateRange::month(request.month.year(), request.month.month()) {
         Ok(p) => p,
@@ -147,6 +148,17 @@ pub(crate) async fn collect(
             for rejected in &page.rejected {
                 if let Some(id) = &rejected.company_id {
                     seen.insert(id.clone());
+                    // An entry that does not read fails its company, even when another entry
+                    // of it did read: what that one gave is withdrawn, never billed alone.
+                    out.records.retain(|r| &*r.company_id != id.as_str());
+                    out.without_monthly_license.retain(|m| &m.company_id != id);
+                    if out
+                        .failures
+                        .iter()
+                        .any(|f| f.company_id.as_deref() == Some(id.as_str()))
+                    {
+                        continue;
+                    }
                 }
                 let tree_name = rejected
                     .company_id

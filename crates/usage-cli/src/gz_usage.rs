@@ -11,6 +11,7 @@ use usage_core::{
 use usage_models::bitdefender::GetMonthlyUsageResult;
 
 use crate::collect::{Failure, Request, VendorResult, WithoutLicense, WithoutUsage};
+use crate::progress;
 
 /// GravityZone usage calls kept in flight; the client's limiter does the pacing, this only keeps
 /// it saturated while the tree walk goes on.
@@ -43,14 +44,20 @@ pub(crate) async fn collect(
     // (and the walk's last listings never trail behind the last usage call).
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let walker = client.clone();
+    let (found, filter) = (bar.clone(), request.clone());
     let walk = tokio::spawn(async move {
         let tree = walker.company_tree();
         pin_mut!(tree);
         while let Some(item) = tree.next().await {
+            if matches!(&item, Ok(company) if filter.wants(&company.id)) {
+                found.inc_length(1);
+            }
             if sender.send(item).is_err() {
                 break;
             }
         }
+        // The whole tree is known: the spinner becomes a bar with the real total.
+        progress::discovered(&found, found.length().unwrap_or(0));
     });
     let mut tree = stream::poll_fn(move |cx| receiver.poll_recv(cx));
     let first = match tree.next().await {
@@ -100,7 +107,6 @@ pub(crate) async fn collect(
             out.known_ids.insert(id);
         }
         if wanted {
-            bar.inc_length(1);
             bar.inc(1);
         }
         for outcome in outcomes {

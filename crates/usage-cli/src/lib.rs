@@ -22,6 +22,7 @@ mod run;
 mod sandbox;
 mod target;
 mod terminal;
+mod view;
 
 pub use error::{CliError, ExitStatus};
 pub use run::main;

@@ -35,7 +35,8 @@ pub(crate) fn init(verbose: u8) {
         }
     };
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        // One line at a time, written above the progress bars when they are on screen.
+        .with_writer(crate::progress::LogWriter::default)
         // A log line that cannot be written (standard error closed or full) is dropped: the
         // subscriber's own report of that would `eprintln!` and panic the run.
         .log_internal_errors(false)

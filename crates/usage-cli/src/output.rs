@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use usage_core::billing::totals;
 use usage_core::{LicenseType, Metric, UsageRecord};
 
@@ -11,8 +11,6 @@ use crate::args::Format;
 use crate::collect::{Collection, Failure, vendor_label};
 use crate::terminal::safe;
 
-/// Writes `collection` in `format`. `skip_zero` leaves zero quantities out of the records shown;
-/// the table's totals are computed from every record either way (zeros add nothing).
 /// How CSV is written (`--csv-bom`, `--csv-delimiter`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CsvOptions {
@@ -22,17 +20,32 @@ pub(crate) struct CsvOptions {
     pub(crate) delimiter: u8,
 }
 
+/// How a collection is written, beyond its format.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriteOptions {
+    /// Leave zero quantities out of the records shown (`--skip-zero`); the table's totals are
+    /// computed from every record either way (zeros add nothing).
+    pub(crate) skip_zero: bool,
+    /// CSV options.
+    pub(crate) csv: CsvOptions,
+    /// Table: one row per record (`--detail`) instead of one row per company and vendor.
+    pub(crate) detail: bool,
+    /// Table: the width to fit the company view to.
+    pub(crate) width: u16,
+}
+
+/// Writes `collection` in `format`.
 pub(crate) fn write(
     out: &mut dyn Write,
     format: Format,
     collection: &Collection,
-    skip_zero: bool,
-    csv_options: CsvOptions,
+    options: WriteOptions,
 ) -> std::io::Result<()> {
+    let csv_options = options.csv;
     let shown: Vec<&UsageRecord> = collection
         .records
         .iter()
-        .filter(|r| !skip_zero || !is_zero(r))
+        .filter(|r| !options.skip_zero || !is_zero(r))
         .collect();
     match format {
         Format::Json => {
@@ -67,7 +80,7 @@ pub(crate) fn write(
             }
             writer.flush()
         }
-        Format::Table => write_table(out, collection, &shown),
+        Format::Table => write_table(out, collection, &shown, options),
     }
 }
 
@@ -134,7 +147,51 @@ fn write_table(
     out: &mut dyn Write,
     collection: &Collection,
     shown: &[&UsageRecord],
+    options: WriteOptions,
 ) -> std::io::Result<()> {
+    writeln!(out, "Usage for {}", collection.month)?;
+    if options.detail {
+        writeln!(out, "{}", detail_table(shown))?;
+    } else {
+        crate::view::write_companies(out, shown, options.width)?;
+    }
+
+    writeln!(
+        out,
+        "\nTotals (a GravityZone parent's counters already include its children's, so only the\n\
+         top-most company of each branch counts):"
+    )?;
+    let mut sums = Table::new();
+    sums.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(options.width)
+        .set_header(vec![
+            "Vendor",
+            "Product",
+            "Type",
+            "Metric",
+            "Unit",
+            "Total",
+            "Companies",
+        ]);
+    for total in totals(&collection.records) {
+        sums.add_row(vec![
+            Cell::new(vendor_label(total.vendor)),
+            Cell::new(&total.product),
+            Cell::new(total.product_type.clone().unwrap_or_default()),
+            Cell::new(serde_plain(&total.metric)),
+            Cell::new(serde_plain(&total.unit)),
+            Cell::new(total.quantity.to_string()).set_alignment(CellAlignment::Right),
+            Cell::new(total.companies.to_string()).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    writeln!(out, "{sums}")?;
+    write_lists(out, collection)
+}
+
+/// `--detail`: one row per company, product, product type and license type, every metric a
+/// column.
+fn detail_table(shown: &[&UsageRecord]) -> Table {
     // Key: vendor, company id, product type, product, license type (records arrive sorted).
     let mut rows: BTreeMap<(String, String, String, String, String), Row> = BTreeMap::new();
     for record in shown {
@@ -159,7 +216,6 @@ fn write_table(
             .insert(record.metric, record.quantity.to_string());
     }
 
-    writeln!(out, "Usage for {}", collection.month)?;
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "Vendor",
@@ -192,35 +248,11 @@ fn write_table(
             Cell::new(&row.unit),
         ]);
     }
-    writeln!(out, "{table}")?;
+    table
+}
 
-    writeln!(
-        out,
-        "\nTotals (a GravityZone parent's counters already include its children's, so only the top-most company of each branch counts):"
-    )?;
-    let mut sums = Table::new();
-    sums.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "Vendor",
-        "Product",
-        "Type",
-        "Metric",
-        "Unit",
-        "Total",
-        "Companies",
-    ]);
-    for total in totals(&collection.records) {
-        sums.add_row(vec![
-            Cell::new(vendor_label(total.vendor)),
-            Cell::new(&total.product),
-            Cell::new(total.product_type.clone().unwrap_or_default()),
-            Cell::new(serde_plain(&total.metric)),
-            Cell::new(serde_plain(&total.unit)),
-            Cell::new(total.quantity.to_string()).set_alignment(CellAlignment::Right),
-            Cell::new(total.companies.to_string()).set_alignment(CellAlignment::Right),
-        ]);
-    }
-    writeln!(out, "{sums}")?;
-
+/// The companies without a monthly license, without usage of their own, and the failures.
+fn write_lists(out: &mut dyn Write, collection: &Collection) -> std::io::Result<()> {
     if !collection.without_monthly_license.is_empty() {
         writeln!(
             out,
@@ -246,7 +278,7 @@ fn write_table(
         for mark in &collection.without_usage {
             writeln!(
                 out,
-                "  {} {} {}: {}",
+                "  {} {} {}\n      {}",
                 vendor_label(mark.vendor),
                 safe(&mark.company_id),
                 safe(mark.company_name.as_deref().unwrap_or("")),
@@ -316,7 +348,13 @@ mod tests {
             without_usage: Vec::new(),
         };
         let mut out = Vec::new();
-        write(&mut out, Format::Csv, &collection, false, options).unwrap();
+        let options = WriteOptions {
+            skip_zero: false,
+            csv: options,
+            detail: false,
+            width: crate::view::MAX_WIDTH,
+        };
+        write(&mut out, Format::Csv, &collection, options).unwrap();
         out
     }
 

@@ -23,6 +23,7 @@ use crate::config::{self, EsetSettings, GravityZoneSettings, Settings};
 use crate::error::{CliError, ExitStatus};
 use crate::progress::Progress;
 use crate::target::Target;
+use crate::view;
 use crate::{companies, drift, eset_usage, gz_usage, logging, output, sandbox};
 
 /// Runs `msp-usage` with the process's arguments and returns its exit status.
@@ -430,11 +431,20 @@ async fn collect_command(
         .collect();
     let collection = Collection::merge(&request, results, &not_configured);
     let written = target.name();
-    let csv_options = output::CsvOptions {
-        bom: args.csv_bom,
-        delimiter: args.csv_delimiter.byte(),
+    let options = output::WriteOptions {
+        skip_zero: args.skip_zero,
+        csv: output::CsvOptions {
+            bom: args.csv_bom,
+            delimiter: args.csv_delimiter.byte(),
+        },
+        detail: args.detail,
+        width: if args.output.is_some() {
+            view::MAX_WIDTH
+        } else {
+            view::width()
+        },
     };
-    target.write(|out| output::write(out, format, &collection, args.skip_zero, csv_options))?;
+    target.write(|out| output::write(out, format, &collection, options))?;
     say!(
         "wrote {} records ({} companies) to {written}",
         collection.records.len(),

@@ -117,7 +117,9 @@ pub struct UsageReportPage {
     /// page).
     pub response: UsageReportResponse,
     /// The companies of the page whose entries could not be read, each with its error: each
-    /// fails alone, the others of the page are kept.
+    /// fails alone, the others of the page are kept. A company seen before (on this page or an
+    /// earlier one) whose repeated entry does not read is here too: it fails, whatever its
+    /// other entry gave.
     pub rejected: Vec<RejectedCompany>,
     /// Entries of companies already yielded (on this page or an earlier one): ESET may list a
     /// company twice, with rows to merge; never dropped, for the caller to merge or refuse.
@@ -163,18 +165,23 @@ impl EsetClient {
                 let total = raw.total();
                 let first = pager.is_first();
                 let len = raw.len();
-                let (mut response, mut rejected) = raw.decode(&call.path);
+                let (mut response, rejected) = raw.decode(&call.path);
                 let (firsts, repeated): (Vec<UsageCompany>, Vec<UsageCompany>) = response
                     .companies
                     .into_iter()
                     .partition(|c| pager.first_sighting(&c.company_id));
                 response.companies = firsts;
-                rejected.retain(|r| {
-                    r.company_id
-                        .as_ref()
-                        .is_none_or(|id| pager.first_sighting(id))
-                });
-                let new = response.companies.len() + rejected.len();
+                // Every entry that does not read is kept, a repeat of a company already seen
+                // too (it fails that company); only first sightings count as new.
+                let new = response.companies.len()
+                    + rejected
+                        .iter()
+                        .filter(|r| {
+                            r.company_id
+                                .as_ref()
+                                .is_none_or(|id| pager.first_sighting(id))
+                        })
+                        .count();
                 pager.record(len, new, total)?;
                 if first || new > 0 || !repeated.is_empty() {
                     let page = UsageReportPage {
