@@ -55,7 +55,8 @@ fn usage(id: &str, name: &str, seat_days: u64) -> Value {
 
 /// ESET: root -> [Managed MSP -> [customer B], customer A]; the report lists A and B only
 /// (`"bad"`: B's entry carries a negative count; `"twice"`: A comes again with one more row and
-/// once more unchanged, B comes again with another number for the same row).
+/// once more unchanged, B comes again with another number for the same row; `"renamed"`: B's
+/// rows come under `categoryUsages`, a key the schema does not name).
 async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match uri.path().trim_start_matches("/api/") {
@@ -94,6 +95,11 @@ async fn eset(uri: Uri, body: Bytes, mode: &'static str) -> Response {
             let mut b = usage(CUSTOMER_B, b_name, 62);
             if mode == "bad" || mode == "hostile" {
                 b["categories"][0]["seatDays"] = json!(-62);
+            }
+            if mode == "renamed" {
+                let rows = b["categories"].take();
+                b["categoryUsages"] = rows;
+                b["categories"] = json!([]);
             }
             let mut companies = vec![a.clone(), b.clone()];
             if mode == "twice" {
@@ -340,6 +346,31 @@ async fn one_bad_eset_entry_fails_its_company_alone() {
         .map(|r| r["company_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(billed, set(&[CUSTOMER_A]));
+    assert_eq!(companies(&doc).len(), 4);
+}
+
+/// Usage stated (`totalUsage` above 0) with its rows under a key the schema does not name is a
+/// failure naming that key, never a company without a monthly license with zero usage.
+#[tokio::test(flavor = "multi_thread")]
+async fn eset_rows_under_an_unknown_key_fail_their_company_naming_the_key() {
+    let addr =
+        serve(Router::new().fallback(|uri: Uri, body: Bytes| eset(uri, body, "renamed"))).await;
+    let run = collect("eset", eset_vars(addr)).await;
+
+    assert_eq!(run.code, 3, "stderr: {}", run.stderr);
+    let doc = json(&run);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["company_id"], CUSTOMER_B);
+    let message = failures[0]["message"].as_str().unwrap();
+    assert!(message.contains("categoryUsages"), "{message}");
+    assert!(ids(&doc, "without_monthly_license").is_empty());
+    assert_eq!(ids(&doc, "records"), set(&[CUSTOMER_A]));
+    assert!(
+        run.stderr.contains(CUSTOMER_B),
+        "named on standard error: {}",
+        run.stderr
+    );
     assert_eq!(companies(&doc).len(), 4);
 }
 
