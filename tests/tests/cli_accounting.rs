@@ -350,7 +350,8 @@ async fn one_bad_eset_entry_fails_its_company_alone() {
 }
 
 /// Usage stated (`totalUsage` above 0) with its rows under a key the schema does not name is a
-/// failure naming that key, never a company without a monthly license with zero usage.
+/// failure naming that key, never a company without a monthly license with zero usage; with
+/// `--format csv` the failure is named on standard error.
 #[tokio::test(flavor = "multi_thread")]
 async fn eset_rows_under_an_unknown_key_fail_their_company_naming_the_key() {
     let addr =
@@ -366,12 +367,30 @@ async fn eset_rows_under_an_unknown_key_fail_their_company_naming_the_key() {
     assert!(message.contains("categoryUsages"), "{message}");
     assert!(ids(&doc, "without_monthly_license").is_empty());
     assert_eq!(ids(&doc, "records"), set(&[CUSTOMER_A]));
-    assert!(
-        run.stderr.contains(CUSTOMER_B),
-        "named on standard error: {}",
-        run.stderr
-    );
     assert_eq!(companies(&doc).len(), 4);
+
+    // A CSV user sees the failing company named on standard error, not only counted.
+    let home = tempfile::tempdir().unwrap();
+    let csv = run_async(
+        home.path(),
+        &[
+            "collect", "--month", MONTH, "--format", "csv", "--vendor", "eset",
+        ],
+        &eset_vars(addr),
+    )
+    .await;
+    assert_eq!(csv.code, 3, "stderr: {}", csv.stderr);
+    assert!(
+        csv.stderr
+            .lines()
+            .any(|l| l.starts_with("failure: ESET") && l.contains(CUSTOMER_B)),
+        "{}",
+        csv.stderr
+    );
+    assert!(
+        !csv.stdout.contains(CUSTOMER_B),
+        "no row for the failed company"
+    );
 }
 
 /// A company ESET lists twice has its rows merged (a repeated identical entry adds nothing, a
