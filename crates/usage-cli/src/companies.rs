@@ -11,6 +11,7 @@ use usage_eset::EsetClient;
 
 use crate::args::Format;
 use crate::collect::vendor_label;
+use crate::output::guard_formula;
 use crate::terminal::safe;
 
 /// One company of a vendor tree.
@@ -130,9 +131,25 @@ pub(crate) fn write(
             Ok(())
         }
         Format::Csv => {
+            // Names are vendor text: guarded against spreadsheet formulas, as records are.
             let mut writer = csv::Writer::from_writer(out);
+            writer.write_record([
+                "vendor",
+                "company_id",
+                "company_name",
+                "parent_company_id",
+                "company_role",
+                "depth",
+            ])?;
             for row in rows {
-                writer.serialize(row)?;
+                writer.write_record([
+                    row.vendor.as_str().to_owned(),
+                    guard_formula(&row.company_id),
+                    guard_formula(row.company_name.as_deref().unwrap_or("")),
+                    guard_formula(row.parent_company_id.as_deref().unwrap_or("")),
+                    row.company_role.as_str().to_owned(),
+                    row.depth.to_string(),
+                ])?;
             }
             writer.flush()
         }
@@ -192,4 +209,29 @@ fn print_tree(out: &mut dyn Write, rows: &[&CompanyRow]) -> std::io::Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn csv_names_are_guarded_against_formulas() {
+        let rows = [CompanyRow {
+            vendor: Vendor::Bitdefender,
+            company_id: "656b64da26f2a74de4651327".to_owned(),
+            company_name: Some("=HYPERLINK(\"http://x.invalid\",\"Łąka\")".to_owned()),
+            parent_company_id: None,
+            company_role: CompanyRole::Customer,
+            depth: 1,
+        }];
+        let mut out = Vec::new();
+        write(&mut out, Format::Csv, &rows).unwrap();
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[2], "'=HYPERLINK(\"http://x.invalid\",\"Łąka\")");
+        assert_eq!(&row[4], "customer");
+    }
 }

@@ -102,7 +102,7 @@ fn csv_cells(record: &UsageRecord) -> std::io::Result<Vec<String>> {
 }
 
 /// `text`, with a leading `'` when a spreadsheet would take it for a formula.
-fn guard_formula(text: &str) -> String {
+pub(crate) fn guard_formula(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
