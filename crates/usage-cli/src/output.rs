@@ -4,11 +4,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
 use usage_core::billing::totals;
-use usage_core::{LicenseType, Metric, UsageRecord};
+use usage_core::{LicenseType, Metric, Month, UsageRecord};
 
 use crate::args::Format;
-use crate::collect::{Collection, Failure, vendor_label};
+use crate::collect::{
+    Collection, Failure, VendorStatus, WithoutLicense, WithoutUsage, vendor_label,
+};
 use crate::terminal::safe;
 
 /// How CSV is written (`--csv-bom`, `--csv-delimiter`).
@@ -34,6 +37,18 @@ pub(crate) struct WriteOptions {
     pub(crate) width: u16,
 }
 
+/// The `json` format's object (SPEC section 3), keys in the contract's order; each record's
+/// keys in contract order too.
+#[derive(Serialize)]
+struct Document<'a> {
+    month: &'a Month,
+    vendors: &'a [VendorStatus],
+    records: &'a [&'a UsageRecord],
+    failures: &'a [Failure],
+    without_monthly_license: &'a [WithoutLicense],
+    without_usage: &'a [WithoutUsage],
+}
+
 /// Writes `collection` in `format`.
 pub(crate) fn write(
     out: &mut dyn Write,
@@ -49,14 +64,15 @@ pub(crate) fn write(
         .collect();
     match format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "month": collection.month,
-                "vendors": collection.vendors,
-                "records": shown,
-                "failures": collection.failures,
-                "without_monthly_license": collection.without_monthly_license,
-                "without_usage": collection.without_usage,
-            });
+            // Serialized straight to the writer, record by record: no document in memory.
+            let doc = Document {
+                month: &collection.month,
+                vendors: &collection.vendors,
+                records: &shown,
+                failures: &collection.failures,
+                without_monthly_license: &collection.without_monthly_license,
+                without_usage: &collection.without_usage,
+            };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }

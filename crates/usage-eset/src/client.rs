@@ -1,7 +1,7 @@
 //! The client, its builder, and the calls that need no paging.
 
 use std::fmt;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,6 +28,8 @@ pub struct EsetClient {
 struct Inner {
     transport: EsetTransport,
     auth: Auth,
+    /// Pages of one listing asked for at once.
+    pages_in_flight: usize,
 }
 
 impl fmt::Debug for EsetClient {
@@ -52,6 +54,7 @@ impl EsetClient {
             username: username.into(),
             password,
             requests_per_second: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            pages_in_flight: None,
             transport: TransportBuilder::with_base_url(Self::DEFAULT_BASE_URL),
         }
     }
@@ -93,6 +96,12 @@ impl EsetClient {
     /// Sends an authenticated call and decodes its answer: gets a token (logging in or
     /// renewing as needed), retries what may be retried, and after a 401 logs in afresh and
     /// tries once more, never more.
+    /// How many pages of one listing are asked for at once (see
+    /// [`EsetClientBuilder::pages_in_flight`]).
+    pub(crate) fn pages_ahead(&self) -> usize {
+        self.inner.pages_in_flight
+    }
+
     pub(crate) async fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, EsetError> {
         let transport = &self.inner.transport;
         let auth = &self.inner.auth;
@@ -130,6 +139,7 @@ pub struct EsetClientBuilder {
     username: String,
     password: SecretString,
     requests_per_second: NonZeroU32,
+    pages_in_flight: Option<NonZeroUsize>,
     transport: TransportBuilder,
 }
 
@@ -139,6 +149,7 @@ impl fmt::Debug for EsetClientBuilder {
             .field("username", &self.username)
             .field("transport", &self.transport)
             .field("requests_per_second", &self.requests_per_second)
+            .field("pages_in_flight", &self.pages_in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +159,15 @@ impl EsetClientBuilder {
     /// documents none; peers stay below 10).
     pub fn requests_per_second(mut self, n: NonZeroU32) -> Self {
         self.requests_per_second = n;
+        self
+    }
+
+    /// Pages of one listing (a usage report, a company's children) asked for at once after
+    /// the first page is back; they are still read in order, and the pace above still holds.
+    /// Default: the pace per second, at most 16 (enough to keep the pace saturated with round
+    /// trips of up to a second). 1 reads every listing one page at a time.
+    pub fn pages_in_flight(mut self, n: NonZeroUsize) -> Self {
+        self.pages_in_flight = Some(n);
         self
     }
 
@@ -168,9 +188,18 @@ impl EsetClientBuilder {
             other => EsetError::Setup(other.to_string()),
         })?;
         let transport = EsetTransport::new(http, self.requests_per_second);
+        let pages_in_flight = self.pages_in_flight.map_or_else(
+            || {
+                usize::try_from(self.requests_per_second.get())
+                    .unwrap_or(16)
+                    .clamp(1, 16)
+            },
+            NonZeroUsize::get,
+        );
         Ok(EsetClient {
             inner: Arc::new(Inner {
                 transport,
+                pages_in_flight,
                 auth: Auth::new(self.username, self.password),
             }),
         })

@@ -8,6 +8,7 @@ use usage_models::eset::{CompanyChildrenRequest, CompanyListItem, CompanyListRes
 
 use crate::client::EsetClient;
 use crate::error::EsetError;
+use crate::pages::{Tally, pages};
 use crate::paging::Pager;
 use crate::transport::Call;
 
@@ -84,12 +85,10 @@ impl EsetClient {
         Ok(tree)
     }
 
-    /// Every first-level child of `parent`, all pages.
+    /// Every first-level child of `parent`, all pages (after the first, several at a time).
     async fn children(&self, parent: &str) -> Result<Vec<CompanyListItem>, EsetError> {
         let path = "Company/Children";
-        let mut pager = Pager::new(path, CHILDREN_TAKE);
-        let mut children = Vec::new();
-        while let Some(skip) = pager.next_skip() {
+        let fetch = |skip: u64| {
             let call = Call::post(
                 path,
                 &CompanyChildrenRequest {
@@ -97,22 +96,33 @@ impl EsetClient {
                     skip,
                     take: CHILDREN_TAKE,
                 },
-            )?;
-            let page: CompanyListResponse = self.call(&call).await?;
+            );
+            async move { self.call::<CompanyListResponse>(&call?).await }
+        };
+        let tally = |page: CompanyListResponse, pager: &mut Pager| {
             let total = page
                 .paging
                 .as_ref()
                 .and_then(|p| p.total_count)
                 .or(page.total_count);
             let len = page.companies.len();
-            let before = children.len();
-            children.extend(
-                page.companies
-                    .into_iter()
-                    .filter(|c| pager.first_sighting(&c.public_id)),
-            );
-            pager.record(len, children.len() - before, total)?;
-        }
-        Ok(children)
+            let fresh: Vec<CompanyListItem> = page
+                .companies
+                .into_iter()
+                .filter(|c| pager.first_sighting(&c.public_id))
+                .collect();
+            Ok(Tally {
+                new: fresh.len(),
+                item: Some(fresh),
+                len,
+                total,
+            })
+        };
+        let pager = Pager::new(path, CHILDREN_TAKE);
+        let pages: Vec<Vec<CompanyListItem>> =
+            pages(pager, CHILDREN_TAKE, self.pages_ahead(), fetch, tally)
+                .try_collect()
+                .await?;
+        Ok(pages.into_iter().flatten().collect())
     }
 }

@@ -47,6 +47,7 @@ mod company;
 mod error;
 mod jwt;
 mod page;
+mod pages;
 mod paging;
 mod report;
 mod transport;

@@ -2,7 +2,9 @@
 //! company whose entry does not decode, a wrong type, a null, a negative count, fails alone,
 //! and the others of its page are kept).
 
-use futures::Stream;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use usage_http::{decode_json, snippet};
@@ -10,6 +12,7 @@ use usage_models::eset::{UsageCompany, UsagePaging, UsageReportResponse};
 
 use crate::client::EsetClient;
 use crate::error::EsetError;
+use crate::pages::{Tally, pages};
 use crate::paging::Pager;
 use crate::report::UsageReportRequest;
 
@@ -126,75 +129,71 @@ pub struct UsageReportPage {
     pub repeated: Vec<UsageCompany>,
 }
 
-/// State of [`EsetClient::usage_report_pages`] between pages.
-struct PageState {
-    request: UsageReportRequest,
-    endpoint: String,
-    pager: Option<Pager>,
-}
-
 impl EsetClient {
     /// Usage report pages as a stream, one item per page, so memory stays flat however many
     /// companies there are. Pages follow each other until a short or empty page (see the
-    /// paging rules); a company's first entry is in `response`, any later entry of it in
-    /// `repeated` (a changing total may shift it onto a second page, or ESET may list it
-    /// twice). A bad request (e.g. `take` 0) is the first and only item, and nothing is sent.
+    /// paging rules); once the first page is back, the following ones are asked several at a
+    /// time within the client's pace and still yielded in order. A company's first entry is in
+    /// `response`, any later entry of it in `repeated` (a changing total may shift it onto a
+    /// second page, or ESET may list it twice). A bad request (e.g. `take` 0) is the first and
+    /// only item, and nothing is sent.
     pub fn usage_report_pages(
         &self,
         request: UsageReportRequest,
     ) -> impl Stream<Item = Result<UsageReportPage, EsetError>> + Send + '_ {
-        let state = PageState {
-            endpoint: request.endpoint(),
-            request,
-            pager: None,
+        let endpoint = request.endpoint();
+        let checked = request.validate();
+        let take = request.take;
+        let pager = Pager::new(&endpoint, take);
+        let request = Arc::new(request);
+        let fetch = {
+            let endpoint = endpoint.clone();
+            move |skip: u64| {
+                let call = request.call(&endpoint, skip);
+                async move { self.call::<RawPage>(&call?).await }
+            }
         };
-        futures::stream::try_unfold(state, move |mut state| async move {
-            if state.pager.is_none() {
-                state.request.validate()?;
-                state.pager = Some(Pager::new(&state.endpoint, state.request.take));
-            }
-            loop {
-                let Some(pager) = state.pager.as_mut() else {
-                    return Ok(None);
-                };
-                let Some(skip) = pager.next_skip() else {
-                    return Ok(None);
-                };
-                let call = state.request.call(&state.endpoint, skip)?;
-                let raw: RawPage = self.call(&call).await?;
-                let total = raw.total();
-                let first = pager.is_first();
-                let len = raw.len();
-                let (mut response, rejected) = raw.decode(&call.path);
-                let (firsts, repeated): (Vec<UsageCompany>, Vec<UsageCompany>) = response
-                    .companies
-                    .into_iter()
-                    .partition(|c| pager.first_sighting(&c.company_id));
-                response.companies = firsts;
-                // Every entry that does not read is kept, a repeat of a company already seen
-                // too (it fails that company); only first sightings count as new.
-                let new = response.companies.len()
-                    + rejected
-                        .iter()
-                        .filter(|r| {
-                            r.company_id
-                                .as_ref()
-                                .is_none_or(|id| pager.first_sighting(id))
-                        })
-                        .count();
-                pager.record(len, new, total)?;
-                if first || new > 0 || !repeated.is_empty() {
-                    let page = UsageReportPage {
-                        endpoint: state.endpoint.clone(),
-                        skip,
-                        response,
-                        rejected,
-                        repeated,
-                    };
-                    return Ok(Some((page, state)));
-                }
-            }
-        })
+        let tally = move |raw: RawPage, pager: &mut Pager| {
+            let skip = pager.next_skip().unwrap_or_default();
+            let total = raw.total();
+            let first = pager.is_first();
+            let len = raw.len();
+            let (mut response, rejected) = raw.decode(&endpoint);
+            let (firsts, repeated): (Vec<UsageCompany>, Vec<UsageCompany>) = response
+                .companies
+                .into_iter()
+                .partition(|c| pager.first_sighting(&c.company_id));
+            response.companies = firsts;
+            // Every entry that does not read is kept, a repeat of a company already seen too
+            // (it fails that company); only first sightings count as new.
+            let new = response.companies.len()
+                + rejected
+                    .iter()
+                    .filter(|r| {
+                        r.company_id
+                            .as_ref()
+                            .is_none_or(|id| pager.first_sighting(id))
+                    })
+                    .count();
+            let item = (first || new > 0 || !repeated.is_empty()).then(|| UsageReportPage {
+                endpoint: endpoint.clone(),
+                skip,
+                response,
+                rejected,
+                repeated,
+            });
+            Ok(Tally {
+                item,
+                len,
+                new,
+                total,
+            })
+        };
+        let walk = pages(pager, take, self.pages_ahead(), fetch, tally);
+        match checked {
+            Ok(()) => walk.left_stream(),
+            Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
+        }
     }
 
     /// Every company of every page of a usage report, collected (see

@@ -47,6 +47,11 @@ impl Pager {
         (!self.done).then_some(self.skip)
     }
 
+    /// Ends the walk (after an error).
+    pub(crate) fn stop(&mut self) {
+        self.done = true;
+    }
+
     /// True before the first page was recorded.
     pub(crate) fn is_first(&self) -> bool {
         self.pages == 0

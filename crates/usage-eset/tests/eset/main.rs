@@ -3,6 +3,7 @@
 
 mod auth;
 mod common;
+mod concurrent;
 mod decode;
 mod exchange;
 mod paging;

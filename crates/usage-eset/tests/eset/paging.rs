@@ -12,9 +12,9 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::*;
 
-const ALL_CATEGORIES: &str = "/api/UsageReport/AllCompanies/categories";
+pub(crate) const ALL_CATEGORIES: &str = "/api/UsageReport/AllCompanies/categories";
 
-fn all_companies() -> UsageReportRequest {
+pub(crate) fn all_companies() -> UsageReportRequest {
     UsageReportRequest::new(
         ReportScope::AllCompanies,
         ReportKind::Categories,
@@ -22,7 +22,7 @@ fn all_companies() -> UsageReportRequest {
     )
 }
 
-async fn mount_report<F>(server: &MockServer, tokens: &Arc<Tokens>, respond: F)
+pub(crate) async fn mount_report<F>(server: &MockServer, tokens: &Arc<Tokens>, respond: F)
 where
     F: Fn(&Request) -> ResponseTemplate + Send + Sync + 'static,
 {
@@ -37,7 +37,7 @@ fn ids(companies: &[usage_eset::UsageCompany]) -> Vec<String> {
     companies.iter().map(|c| c.company_id.clone()).collect()
 }
 
-fn assert_each_once(ids: &[String]) {
+pub(crate) fn assert_each_once(ids: &[String]) {
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "a company came back twice");
 }
@@ -127,7 +127,10 @@ async fn total_shrinking_between_pages_ends_cleanly() {
 
     assert_eq!(got.len(), 150);
     assert_each_once(&got);
-    assert_eq!(seen_calls.load(Ordering::SeqCst), 2);
+    // After the first page the next two are asked at once; the second of them (skip 200) is
+    // past the end and dropped, if it was sent before the walk ended.
+    let calls = seen_calls.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&calls), "{calls} calls");
 }
 
 #[tokio::test(start_paused = true)]
@@ -155,7 +158,10 @@ async fn total_shrinking_to_below_skip_ends_on_the_empty_page() {
     let got = ids(&client.usage_report(all_companies()).await.unwrap());
 
     assert_eq!(got.len(), 100);
-    assert_eq!(count(&server, ALL_CATEGORIES).await, 2);
+    // The first page announced 230: the next two pages were asked at once (the second may not
+    // have left yet when the empty one at skip 100 ended the walk).
+    let calls = count(&server, ALL_CATEGORIES).await;
+    assert!((2..=3).contains(&calls), "{calls} calls");
 }
 
 #[tokio::test(start_paused = true)]
@@ -223,7 +229,10 @@ async fn a_server_that_ignores_skip_does_not_loop_forever() {
     let got = ids(&client.usage_report(all_companies()).await.unwrap());
 
     assert_eq!(got.len(), 100);
-    assert_eq!(count(&server, ALL_CATEGORIES).await, 2);
+    // Skips 100 and 200 were asked at once (the second may not have left yet); the page at
+    // 100 brought nothing new and ended the walk.
+    let calls = count(&server, ALL_CATEGORIES).await;
+    assert!((2..=3).contains(&calls), "{calls} calls");
 }
 
 #[tokio::test(start_paused = true)]
@@ -247,9 +256,11 @@ async fn a_total_that_keeps_growing_is_capped_with_an_error() {
 
     let error = client.usage_report(request).await.unwrap_err();
 
-    // The first total (20) called for 2 pages: at most 2 * 2 + 2 are fetched, then the walk
-    // stops with an error (never silently, with what it had).
-    assert_eq!(count(&server, ALL_CATEGORIES).await, 6);
+    // The first total (20) called for 2 pages: at most 2 * 2 + 2 are read, then the walk
+    // stops with an error (never silently, with what it had); one more page may have been
+    // asked ahead, and is dropped unread.
+    let calls = count(&server, ALL_CATEGORIES).await;
+    assert!((6..=7).contains(&calls), "{calls} calls");
     assert!(
         matches!(
             error,
