@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use usage_core::Month;
+use usage_sandbox::SandboxConfig;
 
 /// Collect every customer company's monthly ESET and GravityZone usage for billing.
 ///
@@ -206,6 +208,24 @@ pub(crate) struct SandboxArgs {
     /// Seed of the dataset.
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
+    /// ESET companies below the MSP's own, to try a large MSP: managed MSPs with about 28
+    /// customers each (the last one without licenses) and 4 direct customers; 8 to 100000.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = SandboxConfig::DEFAULT_ESET_COMPANIES,
+        value_parser = company_count(SandboxConfig::MIN_ESET_COMPANIES),
+    )]
+    pub(crate) eset_companies: usize,
+    /// GravityZone companies, the partner's own included: sub-partners with about 12 customers
+    /// each, 5 direct customers, two company folders; 10 to 100000.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = SandboxConfig::DEFAULT_GZ_COMPANIES,
+        value_parser = company_count(SandboxConfig::MIN_GZ_COMPANIES),
+    )]
+    pub(crate) gz_companies: usize,
     /// Seed of the fault injection.
     #[arg(long, default_value_t = 7)]
     pub(crate) fault_seed: u64,
@@ -225,4 +245,12 @@ pub(crate) struct SandboxArgs {
     /// would (to try `collect --record` and `drift`).
     #[arg(long)]
     pub(crate) drift: bool,
+}
+
+/// A sandbox company count from `min` to [`SandboxConfig::MAX_COMPANIES`] (a usage error
+/// outside).
+fn company_count(min: usize) -> RangedU64ValueParser<usize> {
+    let max = SandboxConfig::MAX_COMPANIES;
+    RangedU64ValueParser::new()
+        .range(u64::try_from(min).unwrap_or(u64::MAX)..=u64::try_from(max).unwrap_or(u64::MAX))
 }

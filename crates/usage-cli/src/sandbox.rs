@@ -42,6 +42,8 @@ pub(crate) async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
     }
     let config = SandboxConfig {
         seed: args.seed,
+        eset_companies: args.eset_companies,
+        gz_companies: args.gz_companies,
         latency: Duration::from_millis(args.latency_ms),
         eset_token_lifetime: Duration::from_secs(args.token_lifetime_secs.max(1)),
         rate_limit: args.rate_limit,
@@ -52,6 +54,10 @@ pub(crate) async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
         drift: args.drift,
         ..SandboxConfig::default()
     };
+    // The flags' parsers already keep the sizes in range; this names the rule if they did not.
+    config
+        .validate()
+        .map_err(|e| CliError::Config(format!("--eset-companies/--gz-companies: {e}")))?;
     let sandbox = Sandbox::start_on(config, args.port)
         .await
         .map_err(|e| CliError::Sandbox(format!("{e} (is port {} free?)", args.port)))?;

@@ -1,12 +1,15 @@
-//! The sandbox's settings: the dataset seed and the knobs (latency, token lifetime, rate limiting,
-//! fault injection, a permanently failing company, vendor drift), all off by default.
+//! The sandbox's settings: the dataset seed and sizes and the knobs (latency, token lifetime,
+//! rate limiting, fault injection, a permanently failing company, vendor drift), all off by
+//! default.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::shape::{self, SizeError};
+
 /// Settings of one sandbox. Every knob is off by default, so `SandboxConfig::default()` is a
-/// well-behaved vendor with the dataset of seed 42.
+/// well-behaved vendor with the dataset of seed 42 in its default sizes.
 ///
 /// The fields are public so a command line can map its flags onto them
 /// (`SandboxConfig { seed, ..SandboxConfig::default() }`); the `with_*` methods do the same in a
@@ -15,6 +18,28 @@ use std::time::Duration;
 pub struct SandboxConfig {
     /// Seed of the dataset (company trees, names, ids and usage). Default 42.
     pub seed: u64,
+    /// ESET companies below the API user's own company (the root, which is not counted).
+    /// Default [`DEFAULT_ESET_COMPANIES`](Self::DEFAULT_ESET_COMPANIES) (150), exactly the tree
+    /// the sandbox has always served. Other sizes keep its shape with exactly this many
+    /// companies: managed MSPs (type 1006) with about 28 customers (1007) each, 4 customers
+    /// directly under the root, and the last managed MSP without licenses of its own (so no
+    /// usage report lists it); 10,000 gives 344 managed MSPs. From
+    /// [`MIN_ESET_COMPANIES`](Self::MIN_ESET_COMPANIES) (8: two managed MSPs with a customer
+    /// each) to [`MAX_COMPANIES`](Self::MAX_COMPANIES); a size outside that range is refused
+    /// ([`SizeError`], [`Sandbox::start`](crate::Sandbox::start) fails with
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput)), never adjusted.
+    pub eset_companies: usize,
+    /// GravityZone companies, the API key's own company (the root) included. Default
+    /// [`DEFAULT_GZ_COMPANIES`](Self::DEFAULT_GZ_COMPANIES) (60), exactly the tree the sandbox
+    /// has always served. Other sizes keep its shape with exactly this many companies:
+    /// sub-partners (type 0) with about 12 customers (type 1) each, 5 customers directly under
+    /// the root, the same two company folders (three of the root's customers and the last
+    /// sub-partner inside them) and one customer without a monthly license; 1,000 gives 76
+    /// sub-partners. From [`MIN_GZ_COMPANIES`](Self::MIN_GZ_COMPANIES) (10: the root, two
+    /// sub-partners with a customer each and the 5 direct customers) to
+    /// [`MAX_COMPANIES`](Self::MAX_COMPANIES); a size outside that range is refused, as for
+    /// [`eset_companies`](Self::eset_companies).
+    pub gz_companies: usize,
     /// Delay added before every answer, of either vendor. Default zero.
     pub latency: Duration,
     /// Lifetime of an ESET access token (its `exp` minus its `iat`); requests with an expired
@@ -82,6 +107,8 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
             seed: 42,
+            eset_companies: Self::DEFAULT_ESET_COMPANIES,
+            gz_companies: Self::DEFAULT_GZ_COMPANIES,
             latency: Duration::ZERO,
             eset_token_lifetime: Duration::from_secs(60),
             eset_session_lifetime: Duration::from_secs(30 * 60),
@@ -99,10 +126,46 @@ impl Default for SandboxConfig {
 }
 
 impl SandboxConfig {
+    /// The default of [`eset_companies`](Self::eset_companies): 150.
+    pub const DEFAULT_ESET_COMPANIES: usize = shape::DEFAULT_ESET;
+    /// The default of [`gz_companies`](Self::gz_companies): 60.
+    pub const DEFAULT_GZ_COMPANIES: usize = shape::DEFAULT_GZ;
+    /// The smallest [`eset_companies`](Self::eset_companies): 8.
+    pub const MIN_ESET_COMPANIES: usize = shape::MIN_ESET;
+    /// The smallest [`gz_companies`](Self::gz_companies): 10.
+    pub const MIN_GZ_COMPANIES: usize = shape::MIN_GZ;
+    /// The largest [`eset_companies`](Self::eset_companies) and
+    /// [`gz_companies`](Self::gz_companies): 100,000.
+    pub const MAX_COMPANIES: usize = shape::MAX_COMPANIES;
+
+    /// Checks the settings a sandbox cannot start with (today: the dataset sizes).
+    ///
+    /// # Errors
+    /// The first dataset size out of range.
+    pub fn validate(&self) -> Result<(), SizeError> {
+        SizeError::check(self.eset_companies, self.gz_companies)
+    }
+
     /// Sets the dataset seed.
     #[must_use]
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Sets the number of ESET companies below the root (see
+    /// [`eset_companies`](Self::eset_companies)).
+    #[must_use]
+    pub fn with_eset_companies(mut self, companies: usize) -> Self {
+        self.eset_companies = companies;
+        self
+    }
+
+    /// Sets the number of GravityZone companies, the root included (see
+    /// [`gz_companies`](Self::gz_companies)).
+    #[must_use]
+    pub fn with_gz_companies(mut self, companies: usize) -> Self {
+        self.gz_companies = companies;
         self
     }
 

@@ -1,5 +1,5 @@
-//! The seeded dataset both emulated vendors serve: an ESET MSP tree of 150 companies and a
-//! GravityZone partner tree of 60 companies, with their licenses and usage.
+//! The seeded dataset both emulated vendors serve: an ESET MSP tree (150 companies by default)
+//! and a GravityZone partner tree (60 companies by default), with their licenses and usage.
 //!
 //! Shape (the same for every seed; ids, names, sizes and usage come from the seed):
 //!
@@ -16,69 +16,50 @@
 //!   customers and the folder "Wien & Umgebung", which holds two more of the root's customers
 //!   and the last sub-partner (with its customers). A company in a folder keeps the root as its
 //!   parent: `getCompaniesList` of the root does not list it, that of its folder does.
-//! - Drift (only served with [`SandboxConfig::drift`](crate::SandboxConfig::drift) on): one
-//!   reseller id for every ESET report company ([`Dataset::drift_reseller_id`]) and one
-//!   GravityZone customer whose `sveVdiMonthlyUsage` turns into a string
-//!   ([`Dataset::drift_type_change_company`]).
+//! - Other sizes ([`Dataset::with_sizes`], [`SandboxConfig::eset_companies`] and
+//!   [`SandboxConfig::gz_companies`]) keep that shape with exactly the number of companies
+//!   asked: ESET managed MSPs with about 28 customers each (10,000 companies give 344 of them),
+//!   still 4 direct customers and the last managed MSP still without licenses; GravityZone
+//!   sub-partners with about 12 customers each (1,000 companies give 76), still 5 direct
+//!   customers and the same two folders, the last sub-partner in the inner one. The default
+//!   sizes give exactly the trees above; names stay unique at any size (larger trees add a
+//!   trade or a place to them, "Dvořák Logistik Brno s.r.o.").
+//! - Drift (only served with [`SandboxConfig::drift`] on): one reseller id for every ESET report
+//!   company ([`Dataset::drift_reseller_id`]) and one GravityZone customer whose
+//!   `sveVdiMonthlyUsage` turns into a string ([`Dataset::drift_type_change_company`]).
+//!
+//! Everything a request handler looks up is indexed when the dataset is generated (children,
+//! descendants by entity type, the companies of the usage reports, folder contents), so a page
+//! of a listing costs the same whatever the size of the tree.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+#[cfg(doc)]
+use crate::SandboxConfig;
 use crate::drift::TAG_RESELLER;
-use crate::eset_data::{self, Day, License, Traits};
+use crate::eset_data::{self, Day, License};
+use crate::eset_tree::{EsetCompany, EsetTree, eset_tree};
 use crate::gz_data::{self, PerType, Profile};
 use crate::gz_tree::{GzCompany, GzFolder, GzTree, gz_tree};
+use crate::index::{self, EsetIndex, GzIndex};
 use crate::mix::rng_for;
-use crate::names::{self, FIXED_NAMES, NamePool, PARTNER_NAMES};
+use crate::names;
+use crate::shape::{DEFAULT_ESET, DEFAULT_GZ, Shape, SizeError};
 
-/// Tag of the ESET tree stream.
-const TAG_ESET_TREE: u64 = 0x45_53_45_54_54_52_45_45; // "ESETTREE"
-
-/// Customers of each ESET managed MSP.
-const ESET_MSP_CUSTOMERS: [usize; 5] = [28, 29, 27, 30, 27];
-/// ESET customers directly under the root.
-const ESET_DIRECT_CUSTOMERS: usize = 4;
-
-/// ESET entity type of an MSP (the root).
-pub const ESET_TYPE_MSP: i64 = 1005;
-/// ESET entity type of a managed MSP.
-pub const ESET_TYPE_MANAGED_MSP: i64 = 1006;
-/// ESET entity type of an MSP customer.
-pub const ESET_TYPE_CUSTOMER: i64 = 1007;
-
-/// One ESET company.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct EsetCompany {
-    /// Company id (lower-case GUID), `publicId`/`companyId` in the API.
-    pub id: String,
-    /// Company name (often non-ASCII).
-    pub name: String,
-    /// The company directly above; `None` for the root.
-    pub parent_id: Option<String>,
-    /// Entity type: 1005 MSP (root), 1006 managed MSP, 1007 customer.
-    pub entity_type: i64,
-    /// Contact e-mail.
-    pub email: String,
-    /// 0 for the root, 1 for its children, 2 below.
-    pub depth: u32,
-}
-
-/// The whole dataset, a pure function of its seed.
+/// The whole dataset, a pure function of its seed and its sizes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     seed: u64,
     eset_root: EsetCompany,
     /// Every ESET company below the root, sorted by id.
     eset: Vec<EsetCompany>,
-    eset_index: BTreeMap<String, usize>,
-    eset_children: BTreeMap<String, Vec<usize>>,
+    eset_index: EsetIndex,
     eset_licenses: BTreeMap<String, Vec<License>>,
     /// Every GravityZone company, root first, then by depth and id.
     gz: Vec<GzCompany>,
-    gz_index: BTreeMap<String, usize>,
-    gz_children: BTreeMap<String, Vec<usize>>,
+    gz_index: GzIndex,
     gz_profiles: BTreeMap<String, Profile>,
     /// Every GravityZone company folder, outer folders first.
     gz_folders: Vec<GzFolder>,
@@ -89,26 +70,44 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Generates the dataset of `seed`. Cheap (a few milliseconds): usage is computed on demand.
+    /// Generates the dataset of `seed` with the default sizes (150 ESET companies below the
+    /// root, 60 GravityZone companies). Cheap (a few milliseconds): usage is computed on demand.
     pub fn new(seed: u64) -> Self {
-        let (eset_root, eset, eset_licenses) = eset_tree(seed);
+        Self::generate(seed, DEFAULT_ESET, DEFAULT_GZ)
+    }
+
+    /// Generates the dataset of `seed` with `eset_companies` ESET companies below the root and
+    /// `gz_companies` GravityZone companies (the root included), in the shape of the default
+    /// trees (see [`SandboxConfig::eset_companies`] and [`SandboxConfig::gz_companies`]); the
+    /// default sizes give exactly [`Dataset::new`]. Fast: 10,000 + 1,000 companies take a few
+    /// milliseconds in a release build.
+    ///
+    /// # Errors
+    /// A size below the smallest tree of its shape (8 ESET, 10 GravityZone companies) or above
+    /// [`SandboxConfig::MAX_COMPANIES`].
+    pub fn with_sizes(
+        seed: u64,
+        eset_companies: usize,
+        gz_companies: usize,
+    ) -> Result<Self, SizeError> {
+        SizeError::check(eset_companies, gz_companies)?;
+        Ok(Self::generate(seed, eset_companies, gz_companies))
+    }
+
+    /// Generates the dataset; sizes out of range are clamped.
+    fn generate(seed: u64, eset_companies: usize, gz_companies: usize) -> Self {
+        let EsetTree {
+            root: eset_root,
+            companies: eset,
+            licenses: eset_licenses,
+        } = eset_tree(seed, &Shape::eset(eset_companies));
         let GzTree {
             companies: gz,
             profiles: gz_profiles,
             folders: gz_folders,
-        } = gz_tree(seed);
-        let eset_index = eset
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
-        let eset_children = children_of(eset.iter().map(|c| c.parent_id.as_deref()));
-        let gz_index = gz
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
-        let gz_children = children_of(gz.iter().map(|c| c.parent_id.as_deref()));
+        } = gz_tree(seed, &Shape::gravityzone(gz_companies));
+        let eset_index = EsetIndex::new(&eset_root, &eset, &eset_licenses);
+        let gz_index = GzIndex::new(&gz);
         // The first customer, in dataset order, with a monthly license and virtual-desktop hours
         // (so its string is not "0.0"); failing that, the first with a monthly license.
         let monthly_customer = |c: &GzCompany| c.company_type == 1 && c.monthly_license;
@@ -128,11 +127,9 @@ impl Dataset {
             eset_root,
             eset,
             eset_index,
-            eset_children,
             eset_licenses,
             gz,
             gz_index,
-            gz_children,
             gz_profiles,
             gz_folders,
             gz_type_change,
@@ -150,7 +147,7 @@ impl Dataset {
         &self.eset_root
     }
 
-    /// Every ESET company below the root (150), sorted by id.
+    /// Every ESET company below the root (150 by default), sorted by id.
     pub fn eset_companies(&self) -> &[EsetCompany] {
         &self.eset
     }
@@ -158,14 +155,14 @@ impl Dataset {
     /// The companies of an AllCompanies usage report, in its order (by id): every company below
     /// the root but the managed MSP without licenses of its own
     /// ([`eset_managed_msp_without_usage`](Self::eset_managed_msp_without_usage)).
-    pub fn eset_reported(&self) -> impl Iterator<Item = &EsetCompany> {
-        self.eset.iter().filter(|c| self.eset_in_reports(c))
+    pub fn eset_reported(&self) -> impl ExactSizeIterator<Item = &EsetCompany> {
+        self.eset_at(&self.eset_index.reported)
     }
 
     /// Whether usage reports list `company`: a reseller-type company (1001-1006) without a
     /// license of its own is left out.
     pub fn eset_in_reports(&self, company: &EsetCompany) -> bool {
-        company.entity_type == ESET_TYPE_CUSTOMER || !self.eset_licenses(&company.id).is_empty()
+        index::in_reports(company, &self.eset_licenses)
     }
 
     /// The managed MSP (type 1006) with customers below it and no license of its own: no usage
@@ -179,29 +176,60 @@ impl Dataset {
         if id == self.eset_root.id {
             return Some(&self.eset_root);
         }
-        self.eset_index.get(id).and_then(|&i| self.eset.get(i))
+        self.eset_index
+            .by_id
+            .get(id)
+            .and_then(|&i| self.eset.get(i))
     }
 
     /// The direct children of an ESET company, sorted by id (empty for a customer or an unknown id).
     pub fn eset_children(&self, id: &str) -> Vec<&EsetCompany> {
-        self.eset_children
-            .get(id)
-            .map(|list| list.iter().filter_map(|&i| self.eset.get(i)).collect())
-            .unwrap_or_default()
+        self.eset_at(self.eset_child_positions(id)).collect()
     }
 
     /// Every ESET company below `id`, sorted by id.
     pub fn eset_descendants(&self, id: &str) -> Vec<&EsetCompany> {
-        let mut out = Vec::new();
-        let mut queue = vec![id.to_string()];
-        while let Some(parent) = queue.pop() {
-            for child in self.eset_children(&parent) {
-                queue.push(child.id.clone());
-                out.push(child);
-            }
+        self.eset_at(self.eset_descendant_positions(id, None))
+            .collect()
+    }
+
+    /// The companies at these positions of [`eset_companies`](Self::eset_companies).
+    pub(crate) fn eset_at<'a>(
+        &'a self,
+        positions: &'a [usize],
+    ) -> impl ExactSizeIterator<Item = &'a EsetCompany> + 'a {
+        // Positions come from the indexes of this very list, so every one is in range.
+        positions.iter().map(|&i| &self.eset[i])
+    }
+
+    /// Positions of the direct children of an ESET company, sorted by id.
+    pub(crate) fn eset_child_positions(&self, id: &str) -> &[usize] {
+        self.eset_index.children.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Positions of the descendants of an ESET company (of one entity type, or all), sorted by
+    /// id.
+    pub(crate) fn eset_descendant_positions(&self, id: &str, entity_type: Option<i64>) -> &[usize] {
+        let Some(below) = self.eset_index.descendants.get(id) else {
+            return &[];
+        };
+        match entity_type {
+            None => &below.all,
+            Some(kind) => below.by_type.get(&kind).map_or(&[], Vec::as_slice),
         }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
+    }
+
+    /// Positions of the companies of an AllCompanies report, sorted by id.
+    pub(crate) fn eset_reported_positions(&self) -> &[usize] {
+        &self.eset_index.reported
+    }
+
+    /// Position (in [`eset_companies`](Self::eset_companies)) of the company with this id if
+    /// usage reports list it (never the root).
+    pub(crate) fn eset_reported_position(&self, id: &str) -> Option<usize> {
+        let position = *self.eset_index.by_id.get(id)?;
+        let company = self.eset.get(position)?;
+        self.eset_in_reports(company).then_some(position)
     }
 
     /// The GravityZone API key's own company (getCompanyDetails with no `companyId`).
@@ -210,14 +238,14 @@ impl Dataset {
         &self.gz[0]
     }
 
-    /// Every GravityZone company (60): the root first, then by depth and id.
+    /// Every GravityZone company (60 by default): the root first, then by depth and id.
     pub fn gravityzone_companies(&self) -> &[GzCompany] {
         &self.gz
     }
 
     /// The GravityZone company with this id.
     pub fn gravityzone_company(&self, id: &str) -> Option<&GzCompany> {
-        self.gz_index.get(id).and_then(|&i| self.gz.get(i))
+        self.gz_index.by_id.get(id).and_then(|&i| self.gz.get(i))
     }
 
     /// Every GravityZone company folder, outer folders first.
@@ -246,11 +274,7 @@ impl Dataset {
             return Some((companies, folders));
         }
         self.gz_folders.iter().any(|f| f.id == parent).then(|| {
-            let companies = self
-                .gz
-                .iter()
-                .filter(|c| c.folder_id.as_deref() == Some(parent))
-                .collect();
+            let companies = self.gz_at(self.gz_index.in_folder.get(parent)).collect();
             (companies, folders)
         })
     }
@@ -258,10 +282,18 @@ impl Dataset {
     /// The direct children of a GravityZone company, sorted by id, whether or not they are
     /// kept in a company folder (the company counts them all).
     pub fn gravityzone_children(&self, id: &str) -> Vec<&GzCompany> {
-        self.gz_children
-            .get(id)
-            .map(|list| list.iter().filter_map(|&i| self.gz.get(i)).collect())
-            .unwrap_or_default()
+        self.gz_at(self.gz_index.children.get(id)).collect()
+    }
+
+    /// The GravityZone companies at these positions (none for `None`).
+    fn gz_at<'a>(
+        &'a self,
+        positions: Option<&'a Vec<usize>>,
+    ) -> impl Iterator<Item = &'a GzCompany> {
+        positions
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.gz.get(i))
     }
 
     /// The GravityZone customer whose getMonthlyUsage answers `0` (it has a yearly license key, no
@@ -321,98 +353,12 @@ impl Dataset {
     }
 }
 
-/// Children lists by parent id, each sorted by the child's position (callers sort by id).
-fn children_of<'a>(parents: impl Iterator<Item = Option<&'a str>>) -> BTreeMap<String, Vec<usize>> {
-    let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, parent) in parents.enumerate() {
-        if let Some(parent) = parent {
-            map.entry(parent.to_string()).or_default().push(index);
-        }
-    }
-    map
-}
-
-type EsetTree = (
-    EsetCompany,
-    Vec<EsetCompany>,
-    BTreeMap<String, Vec<License>>,
-);
-
-fn eset_tree(seed: u64) -> EsetTree {
-    let mut rng = rng_for(&[seed, TAG_ESET_TREE]);
-    let mut pool = NamePool::new(&FIXED_NAMES);
-    let root = EsetCompany {
-        id: names::guid(&mut rng),
-        name: "Sandbox MSP Österreich GmbH".to_string(),
-        parent_id: None,
-        entity_type: ESET_TYPE_MSP,
-        email: "msp@sandbox.example".to_string(),
-        depth: 0,
-    };
-    let mut companies = Vec::new();
-    let mut fixed = FIXED_NAMES.iter();
-    let mut customer = |rng: &mut rand_chacha::ChaCha8Rng, parent: &str, depth: u32, n: usize| {
-        let name = fixed
-            .next()
-            .map_or_else(|| pool.next(rng), |name| (*name).to_string());
-        EsetCompany {
-            id: names::guid(rng),
-            name,
-            parent_id: Some(parent.to_string()),
-            entity_type: ESET_TYPE_CUSTOMER,
-            email: format!("it@customer{n:03}.example"),
-            depth,
-        }
-    };
-    let mut n = 0;
-    for (m, &count) in ESET_MSP_CUSTOMERS.iter().enumerate() {
-        let msp = EsetCompany {
-            id: names::guid(&mut rng),
-            name: PARTNER_NAMES
-                .get(m)
-                .map_or_else(|| format!("Managed MSP {m}"), |s| (*s).to_string()),
-            parent_id: Some(root.id.clone()),
-            entity_type: ESET_TYPE_MANAGED_MSP,
-            email: format!("admin@msp{m}.example"),
-            depth: 1,
-        };
-        let msp_id = msp.id.clone();
-        companies.push(msp);
-        for _ in 0..count {
-            n += 1;
-            companies.push(customer(&mut rng, &msp_id, 2, n));
-        }
-    }
-    for _ in 0..ESET_DIRECT_CUSTOMERS {
-        n += 1;
-        companies.push(customer(&mut rng, &root.id, 1, n));
-    }
-    // The last managed MSP has no licenses of its own: ESET's usage reports leave it out, as
-    // they leave out a reseller that only manages its customers.
-    let last_msp = companies
-        .iter()
-        .rposition(|c| c.entity_type == ESET_TYPE_MANAGED_MSP);
-    let licenses = companies
-        .iter()
-        .enumerate()
-        .map(|(index, c)| {
-            let licenses = if Some(index) == last_msp {
-                Vec::new()
-            } else {
-                eset_data::licenses(seed, &c.id, Traits::for_index(index))
-            };
-            (c.id.clone(), licenses)
-        })
-        .collect();
-    companies.sort_by(|a, b| a.id.cmp(&b.id));
-    (root, companies, licenses)
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::names::FIXED_NAMES;
 
     #[test]
     fn shapes_are_fixed() {

@@ -5,13 +5,10 @@ use std::collections::BTreeMap;
 use crate::gz_data::{self, Profile, Role};
 use crate::mix::rng_for;
 use crate::names::{self, NamePool, PARTNER_NAMES};
+use crate::shape::Shape;
 
 /// Tag of the GravityZone tree stream.
 const TAG_GZ_TREE: u64 = 0x47_5A_54_52_45_45; // "GZTREE"
-/// Customers of each GravityZone sub-partner.
-const GZ_PARTNER_CUSTOMERS: [usize; 4] = [12, 13, 12, 13];
-/// GravityZone customers directly under the root.
-const GZ_DIRECT_CUSTOMERS: usize = 5;
 /// Position (among GravityZone customers) of the one without a monthly license.
 const GZ_NO_MONTHLY_INDEX: usize = 2;
 /// The names of the outer company folder and of the folder inside it.
@@ -62,8 +59,8 @@ pub(crate) struct GzTree {
     pub(crate) folders: Vec<GzFolder>,
 }
 
-/// Generates the GravityZone tree of `seed` (see [`Dataset`](crate::Dataset) for its shape).
-pub(crate) fn gz_tree(seed: u64) -> GzTree {
+/// Generates the GravityZone tree of `seed` with `shape` (see [`Dataset`](crate::Dataset)).
+pub(crate) fn gz_tree(seed: u64, shape: &Shape) -> GzTree {
     let mut rng = rng_for(&[seed, TAG_GZ_TREE]);
     let mut pool = NamePool::new(&[]);
     let mut companies = Vec::new();
@@ -85,6 +82,7 @@ pub(crate) fn gz_tree(seed: u64) -> GzTree {
     companies.push(root);
     let mut customers = 0;
     let mut add_customer = |rng: &mut rand_chacha::ChaCha8Rng,
+                            pool: &mut NamePool,
                             companies: &mut Vec<GzCompany>,
                             profiles: &mut BTreeMap<String, Profile>,
                             parent: &str,
@@ -111,12 +109,15 @@ pub(crate) fn gz_tree(seed: u64) -> GzTree {
         );
         companies.push(company);
     };
-    for (p, &count) in GZ_PARTNER_CUSTOMERS.iter().enumerate() {
+    for (p, &count) in shape.partners.iter().enumerate() {
+        let id = names::object_id(&mut rng);
+        let name = match PARTNER_NAMES.get(p + 1) {
+            Some(name) => (*name).to_string(),
+            None => pool.partner(&mut rng),
+        };
         let partner = GzCompany {
-            id: names::object_id(&mut rng),
-            name: PARTNER_NAMES
-                .get(p + 1)
-                .map_or_else(|| format!("Sub-partner {p}"), |s| (*s).to_string()),
+            id,
+            name,
             parent_id: Some(root_id.clone()),
             company_type: 0,
             depth: 1,
@@ -133,11 +134,25 @@ pub(crate) fn gz_tree(seed: u64) -> GzTree {
         let partner_id = partner.id.clone();
         companies.push(partner);
         for _ in 0..count {
-            add_customer(&mut rng, &mut companies, &mut profiles, &partner_id, 2);
+            add_customer(
+                &mut rng,
+                &mut pool,
+                &mut companies,
+                &mut profiles,
+                &partner_id,
+                2,
+            );
         }
     }
-    for _ in 0..GZ_DIRECT_CUSTOMERS {
-        add_customer(&mut rng, &mut companies, &mut profiles, &root_id, 1);
+    for _ in 0..shape.direct {
+        add_customer(
+            &mut rng,
+            &mut pool,
+            &mut companies,
+            &mut profiles,
+            &root_id,
+            1,
+        );
     }
     // Folders come last from the stream, so every company keeps the id it had before folders
     // existed: an outer folder under the root, a folder inside it.

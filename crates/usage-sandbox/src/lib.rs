@@ -33,7 +33,10 @@
 //!   `companies.getCompanyDetails`,
 //!   with HTTP Basic (the API key as user name, an empty password).
 //!
-//! The dataset is described on [`Dataset`]; the knobs on [`SandboxConfig`].
+//! The dataset is described on [`Dataset`]; the knobs on [`SandboxConfig`]. The trees have 150
+//! ESET and 60 GravityZone companies by default; [`SandboxConfig::eset_companies`] and
+//! [`SandboxConfig::gz_companies`] make them larger (or smaller) in the same shape, to try a
+//! large MSP.
 //!
 //! # Drift
 //!
@@ -74,25 +77,32 @@ mod credentials;
 mod dataset;
 pub mod drift;
 mod eset_api;
+mod eset_companies;
 mod eset_data;
+mod eset_report;
+mod eset_tree;
 mod faults;
 mod gz_api;
 mod gz_data;
 mod gz_tree;
+mod index;
 mod mix;
 mod names;
 mod ratelimit;
 mod reply;
 mod server;
+mod shape;
 mod tokens;
 
 pub use config::{FaultKind, ParseFaultKindError, SandboxConfig};
 pub use credentials::Credentials;
-pub use dataset::{Dataset, ESET_TYPE_CUSTOMER, ESET_TYPE_MANAGED_MSP, ESET_TYPE_MSP, EsetCompany};
+pub use dataset::Dataset;
 pub use eset_data::{ESET_CATEGORIES, ESET_PRODUCTS, EsetCategory, EsetProduct};
+pub use eset_tree::{ESET_TYPE_CUSTOMER, ESET_TYPE_MANAGED_MSP, ESET_TYPE_MSP, EsetCompany};
 pub use gz_data::{GZ_COUNTERS, GZ_PHASR_COUNTER, GZ_PRODUCT_TYPES, GZ_VDI_COUNTER};
 pub use gz_tree::{GzCompany, GzFolder};
 pub use server::Sandbox;
+pub use shape::SizeError;
 
 /// The `subCode`s of the sandbox's ESET error bodies (all with `code` 99).
 pub mod eset_error_codes {

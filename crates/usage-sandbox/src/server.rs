@@ -245,7 +245,8 @@ impl Sandbox {
     /// runtime; the server runs on it until [`shutdown`](Self::shutdown) or drop.
     ///
     /// # Errors
-    /// When the port cannot be bound.
+    /// When the port cannot be bound, or [`InvalidInput`](std::io::ErrorKind::InvalidInput)
+    /// (wrapping a [`SizeError`](crate::SizeError)) when a dataset size is out of range.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         Self::start_on(config, 0).await
     }
@@ -253,11 +254,15 @@ impl Sandbox {
     /// Starts a sandbox on 127.0.0.1:`port` (0 picks a free port).
     ///
     /// # Errors
-    /// When the port cannot be bound (for example, it is in use).
+    /// When the port cannot be bound (for example, it is in use), or
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) (wrapping a
+    /// [`SizeError`](crate::SizeError)) when a dataset size is out of range.
     pub async fn start_on(config: SandboxConfig, port: u16) -> std::io::Result<Sandbox> {
+        let dataset = Dataset::with_sizes(config.seed, config.eset_companies, config.gz_companies)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let dataset = Arc::new(dataset);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
-        let dataset = Arc::new(Dataset::new(config.seed));
         let eset_user_id = names::guid(&mut rng_for(&[config.seed, 0x5553_4552])); // "USER"
         let (stop_handlers, stopping) = watch::channel(false);
         let state = Arc::new(AppState {
