@@ -131,7 +131,7 @@ impl Collection {
         results: Vec<(Vendor, VendorResult)>,
         not_configured: &[Vendor],
     ) -> Self {
-        let mut records = Vec::new();
+        let mut records: Vec<UsageRecord> = Vec::new();
         let mut failures = Vec::new();
         let mut without_monthly_license = Vec::new();
         let known: HashSet<String> = results
@@ -175,7 +175,12 @@ impl Collection {
                 account_for_every_company(vendor, request, &mut result);
             }
             vendors.push(status_of(vendor, &result, &failures));
-            records.extend(result.records);
+            // Records are moved, never copied twice: the larger vector takes the other's.
+            let mut more = std::mem::take(&mut result.records);
+            if more.len() > records.len() {
+                std::mem::swap(&mut records, &mut more);
+            }
+            records.append(&mut more);
             failures.extend(result.failures);
             without_monthly_license.extend(result.without_monthly_license);
             without_usage.extend(result.without_usage);
