@@ -538,6 +538,29 @@ fn show(value: &Option<Value>) -> String {
 mod tests {
     use super::*;
 
+    /// A body without a property its schema requires is drift: turning the missing-required
+    /// detection off makes this fail.
+    #[test]
+    fn a_missing_required_property_is_reported() {
+        let root: Value = SCHEMAS
+            .iter()
+            .find(|(n, _)| n.contains("get-companies-list-result"))
+            .and_then(|(_, t)| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null);
+        let mut c = Collector::default();
+        let body =
+            serde_json::json!([{"id": "656b64da26f2a74de4651327", "name": "A"}, {"name": "B"}]);
+        c.check(&root, &root, &body, "$");
+        let report = c.into_report("bitdefender/get-companies-list-result.json", 1);
+        assert!(report.differs());
+        let paths: Vec<&str> = report
+            .missing_required
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(paths, ["$[*].id"], "{report:?}");
+    }
+
     #[test]
     fn every_built_in_schema_parses() {
         for (name, text) in SCHEMAS {
